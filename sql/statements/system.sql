@@ -1,0 +1,2 @@
+-- name: database-ping
+SELECT 1 AS ok

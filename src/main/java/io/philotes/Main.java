@@ -1,0 +1,199 @@
+package io.philotes;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.helidon.common.concurrency.limits.FixedLimit;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.philotes.config.InvalidConfigException;
+import io.philotes.config.Settings;
+import io.philotes.db.Database;
+import io.philotes.db.DatabaseMonitor;
+import io.philotes.db.Migrations;
+import io.philotes.db.SqlStatements;
+import io.philotes.http.AccessLog;
+import io.philotes.http.Cors;
+import io.philotes.http.Problems;
+import io.philotes.http.RateLimiter;
+import io.philotes.http.RequestGuards;
+import io.philotes.system.BuildInfo;
+import io.philotes.system.ConfigHandler;
+import io.philotes.system.HealthHandler;
+import io.philotes.system.OpenApiHandler;
+import io.philotes.system.VersionHandler;
+
+/**
+ * Wires Philotes: configuration, database, services, routing, server. Usage:
+ * {@code philotes [serve|migrate|version] [--config FILE]}.
+ */
+public final class Main {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+    private static final Duration MONITOR_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
+
+    private Main() {
+    }
+
+    /**
+     * Runs a command and exits with a documented code when it fails.
+     *
+     * @param args command and options
+     */
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        try {
+            run(args);
+        } catch (StartupException e) {
+            System.err.println("philotes: " + e.getMessage());
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            System.exit(e.exitCode().code());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "Philotes failed to start", e);
+            System.exit(ExitCode.FAILURE.code());
+        }
+    }
+
+    private static void run(String[] args) {
+        String command = "serve";
+        String configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "serve", "migrate", "version" -> command = args[i];
+                case "--config" -> {
+                    if (i + 1 >= args.length) {
+                        throw usage("--config needs a file path");
+                    }
+                    configFile = args[++i];
+                }
+                default -> throw usage("unknown argument '" + args[i] + "'");
+            }
+        }
+        switch (command) {
+            case "version" -> {
+                BuildInfo build = BuildInfo.load();
+                System.out.println("philotes " + build.version() + " (commit " + build.gitCommit() + ", built " + build.buildTime()
+                        + ", Java " + Runtime.version() + ")");
+            }
+            case "migrate" -> migrate(settings(configFile));
+            default -> {
+                Philotes philotes = start(settings(configFile));
+                Runtime.getRuntime().addShutdownHook(new Thread(philotes::close, "philotes-shutdown"));
+            }
+        }
+    }
+
+    /**
+     * Starts the whole service.
+     *
+     * @param settings validated settings
+     * @return the running service
+     * @throws StartupException when it cannot run, with the exit code to use
+     */
+    public static Philotes start(Settings settings) {
+        SqlStatements statements = SqlStatements.load();
+        Migrations migrations = Migrations.load(statements);
+        Database database = openDatabase(settings, statements);
+        DatabaseMonitor monitor = new DatabaseMonitor(database, migrations, MONITOR_INTERVAL, PING_TIMEOUT);
+        DatabaseMonitor.State first = monitor.check();
+        if (first.fatal()) {
+            database.close();
+            throw new StartupException(ExitCode.DATABASE_FAILURE, first.problem(), null);
+        }
+        monitor.start();
+
+        HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(new AccessLog())
+                .addFilter(new Cors(settings.http().corsOrigins()))
+                .addFilter(rateLimiter(settings.http()))
+                .addFilter(new RequestGuards(settings.http().bodyLimit(), monitor::ready))
+                .register("/health", new HealthHandler(monitor))
+                .register("/api/v1/version", new VersionHandler(BuildInfo.load()))
+                .register("/api/v1/config", new ConfigHandler(settings))
+                .register(new OpenApiHandler())
+                .error(Throwable.class, Problems::handle)
+                .any(Problems::notFound);
+
+        WebServer server = WebServer.builder()
+                .host(settings.server().host())
+                .port(settings.server().port())
+                .shutdownHook(false)
+                .shutdownGracePeriod(settings.server().grace())
+                .concurrencyLimit(FixedLimit.builder()
+                                          .permits(settings.server().concurrency())
+                                          .queueLength(settings.server().concurrency())
+                                          .queueTimeout(Duration.ofSeconds(10))
+                                          .build())
+                .directHandlers(Problems.directHandlers())
+                .routing(routing)
+                .build()
+                .start();
+        if (!server.isRunning()) {
+            monitor.close();
+            database.close();
+            throw new StartupException(ExitCode.PORT_UNAVAILABLE, bindFailure(settings.server()), null);
+        }
+        LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
+                settings.server().host(), server.port(), database.description());
+        return new Philotes(server, monitor, database);
+    }
+
+    private static void migrate(Settings settings) {
+        SqlStatements statements = SqlStatements.load();
+        Migrations migrations = Migrations.load(statements);
+        try (Database database = openDatabase(settings, statements)) {
+            List<Migrations.Migration> applied = migrations.apply(database.dataSource());
+            System.out.println(applied.isEmpty()
+                    ? "The metadata database is up to date (version " + migrations.latestVersion() + ")"
+                    : "Applied " + applied.stream().map(Migrations.Migration::fileName).toList());
+        } catch (Migrations.MigrationException e) {
+            throw new StartupException(ExitCode.DATABASE_FAILURE, e.getMessage(), e);
+        } catch (java.sql.SQLException e) {
+            throw new StartupException(ExitCode.DATABASE_FAILURE, "The metadata database cannot be reached: " + e.getMessage(), e);
+        }
+    }
+
+    private static Database openDatabase(Settings settings, SqlStatements statements) {
+        try {
+            return Database.open(settings, statements);
+        } catch (RuntimeException e) {
+            throw new StartupException(ExitCode.DATABASE_FAILURE, e.getMessage(), e);
+        }
+    }
+
+    private static io.helidon.webserver.http.Filter rateLimiter(Settings.Http http) {
+        if (http.rateLimit() == 0) {
+            return (chain, request, response) -> chain.proceed();
+        }
+        return new RateLimiter(http.rateLimit(), http.rateBurst());
+    }
+
+    private static Settings settings(String configFile) {
+        try {
+            return Settings.from(Settings.layered(Map.of(), configFile));
+        } catch (InvalidConfigException e) {
+            throw new StartupException(ExitCode.BAD_CONFIGURATION, e.getMessage(), null);
+        }
+    }
+
+    private static StartupException usage(String problem) {
+        return new StartupException(ExitCode.BAD_CONFIGURATION, problem + "\nusage: philotes [serve|migrate|version] [--config FILE]", null);
+    }
+
+    /* WebServer.start() logs a bind failure and returns; find out what happened to say it plainly. */
+    private static String bindFailure(Settings.Server server) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(server.host(), server.port()));
+            return "The HTTP server could not start on " + server.host() + ":" + server.port();
+        } catch (IOException e) {
+            return "Port " + server.port() + " on " + server.host() + " is already in use (" + e.getMessage()
+                    + "); stop the other process or set SERVER_PORT";
+        }
+    }
+}

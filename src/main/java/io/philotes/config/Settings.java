@@ -1,0 +1,141 @@
+package io.philotes.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+/**
+ * Everything Philotes can be configured with, validated once at startup.
+ *
+ * @param server  the HTTP listener
+ * @param http    request-level policies
+ * @param db      the metadata database
+ * @param dataDir where the embedded database and generated keys live
+ */
+public record Settings(Server server, Http http, Db db, Path dataDir) {
+    /** PostgreSQL's own {@code sslmode} values. */
+    public static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    /** Environment variable naming an extra YAML file layered over the defaults. */
+    public static final String CONFIG_FILE_ENV = "PHILOTES_CONFIG";
+
+    /**
+     * The HTTP listener.
+     *
+     * @param host        interface to bind
+     * @param port        TCP port, 0 for any free port
+     * @param grace       how long in-flight requests may take to finish on shutdown
+     * @param concurrency requests handled at once (as many more may wait)
+     */
+    public record Server(String host, int port, Duration grace, int concurrency) {
+    }
+
+    /**
+     * Request policies.
+     *
+     * @param bodyLimit   largest accepted request body in bytes
+     * @param rateLimit   sustained requests per second per client address, 0 for no limit
+     * @param rateBurst   requests a client may send at once
+     * @param corsOrigins allowed browser origins, {@code *} for any
+     */
+    public record Http(long bodyLimit, int rateLimit, int rateBurst, List<String> corsOrigins) {
+    }
+
+    /**
+     * The metadata database.
+     *
+     * @param url          JDBC URL of an external PostgreSQL, empty for the embedded one
+     * @param username     user name for the external database
+     * @param password     password for the external database (never printed)
+     * @param sslMode      PostgreSQL sslmode for the external database
+     * @param poolSize     largest number of pooled connections
+     * @param poolTimeout  how long a caller waits for a connection
+     * @param embeddedPort port of the embedded database, 0 for any free port
+     */
+    public record Db(String url, String username, String password, String sslMode, int poolSize,
+                     Duration poolTimeout, int embeddedPort) {
+        public boolean embedded() {
+            return url.isBlank();
+        }
+
+        @Override
+        public String toString() {
+            return "Db[url=" + redactedUrl() + ", username=" + username + ", password=***, sslMode=" + sslMode
+                    + ", poolSize=" + poolSize + ", poolTimeout=" + poolTimeout + ", embeddedPort=" + embeddedPort + "]";
+        }
+
+        /** The URL without query parameters or user info, which may carry credentials. */
+        public String redactedUrl() {
+            String noQuery = url.split("\\?", 2)[0];
+            return noQuery.replaceFirst("//[^/@]*@", "//");
+        }
+    }
+
+    /**
+     * Builds the layered configuration: overrides, then system properties, then the environment, then
+     * the file named by {@value #CONFIG_FILE_ENV}, then the defaults in the jar.
+     *
+     * @param overrides  highest-priority values (tests, launcher flags)
+     * @param configFile extra YAML file, or null to use {@value #CONFIG_FILE_ENV} when set
+     * @return the raw configuration
+     */
+    public static Config layered(Map<String, String> overrides, String configFile) {
+        Config.Builder builder = Config.builder()
+                .disableValueResolving()
+                .disableKeyResolving()
+                .disableSystemPropertiesSource()
+                .disableEnvironmentVariablesSource()
+                .addSource(ConfigSources.create(overrides).name("overrides"))
+                .addSource(ConfigSources.systemProperties())
+                .addSource(ConfigSources.environmentVariables());
+        String file = configFile != null ? configFile : System.getenv(CONFIG_FILE_ENV);
+        if (file != null && !file.isBlank()) {
+            if (!java.nio.file.Files.isReadable(Path.of(file))) {
+                throw new InvalidConfigException(List.of("configuration file " + file + " cannot be read"));
+            }
+            builder.addSource(ConfigSources.file(Path.of(file)).build());
+        }
+        return builder.addSource(ConfigSources.classpath("application.yaml").build()).build();
+    }
+
+    /**
+     * Validates the raw configuration.
+     *
+     * @param config raw configuration
+     * @return the settings
+     * @throws InvalidConfigException listing every problem
+     */
+    public static Settings from(Config config) {
+        ConfigReader r = new ConfigReader(config);
+        Server server = new Server(
+                r.string("server.host"),
+                r.integer("server.port", 0, 65535),
+                r.duration("server.grace", Duration.ZERO, Duration.ofMinutes(10)),
+                r.integer("server.concurrency", 1, 100_000));
+        r.require(!server.host().isBlank(), "server.host", server.host(), "must not be empty");
+        Http http = new Http(
+                r.bytes("http.body.limit", 1, Integer.MAX_VALUE),
+                r.integer("http.rate.limit", 0, 1_000_000),
+                r.integer("http.rate.burst", 1, 10_000_000),
+                r.list("http.cors.origins"));
+        Db db = new Db(
+                r.string("db.url").trim(),
+                r.string("db.username"),
+                r.secret("db.password"),
+                r.oneOf("db.ssl.mode", SSL_MODES),
+                r.integer("db.pool.size", 1, 1000),
+                r.duration("db.pool.timeout", Duration.ofMillis(250), Duration.ofMinutes(5)),
+                r.integer("db.embedded.port", 0, 65535));
+        r.require(db.embedded() || db.url().startsWith("jdbc:postgresql://"), "db.url", db.redactedUrl(),
+                  "must start with jdbc:postgresql:// (or be empty for the embedded database)");
+        String dataDir = r.string("data.dir");
+        r.require(!dataDir.isBlank(), "data.dir", dataDir, "must not be empty");
+        r.check();
+        return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize());
+    }
+}

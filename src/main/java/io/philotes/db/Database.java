@@ -1,0 +1,125 @@
+package io.philotes.db;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.jdbc.JdbcClientBuilder;
+import io.philotes.config.Settings;
+
+/**
+ * The metadata database: a HikariCP pool (the project's own, since helidon-dbclient-hikari is not
+ * published for Helidon 4.5), the DbClient that runs named statements on it, and the embedded server
+ * when no external one is configured.
+ */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource pool;
+    private final DbClient client;
+    private final SqlStatements statements;
+    private final EmbeddedDatabase embedded;
+    private final String description;
+
+    private Database(HikariDataSource pool, SqlStatements statements, EmbeddedDatabase embedded, String description) {
+        this.pool = pool;
+        this.statements = statements;
+        this.embedded = embedded;
+        this.description = description;
+        this.client = JdbcClientBuilder.create()
+                .connectionPool(this::connection)
+                .statements(statements.toDbStatements())
+                .build();
+    }
+
+    /**
+     * Opens the pool, starting the embedded server first when no URL is configured. The pool starts even
+     * when an external database is down; the monitor reports it and migrations run once it appears.
+     *
+     * @param settings   validated settings
+     * @param statements the named statements
+     * @return the database
+     */
+    public static Database open(Settings settings, SqlStatements statements) {
+        Settings.Db db = settings.db();
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("philotes-metadata");
+        config.setMaximumPoolSize(db.poolSize());
+        config.setMinimumIdle(Math.min(2, db.poolSize()));
+        config.setConnectionTimeout(db.poolTimeout().toMillis());
+        config.setValidationTimeout(Math.max(250, Math.min(1000, db.poolTimeout().toMillis() - 1)));
+        config.setInitializationFailTimeout(-1);
+        config.addDataSourceProperty("ApplicationName", "philotes");
+        config.addDataSourceProperty("connectTimeout", String.valueOf(seconds(db.poolTimeout())));
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        // PostgreSQL's error detail can quote row values (e.g. "Failing row contains ..."); keep them out of
+        // exception messages, which end up in logs.
+        config.addDataSourceProperty("logServerErrorDetail", "false");
+        if (db.embedded()) {
+            EmbeddedDatabase embedded = EmbeddedDatabase.start(settings.dataDir().resolve("postgres"), db.embeddedPort());
+            config.setJdbcUrl(embedded.jdbcUrl());
+            config.setUsername(embedded.user());
+            config.addDataSourceProperty("sslmode", "disable");
+            return new Database(new HikariDataSource(config), statements, embedded,
+                                "embedded PostgreSQL on localhost:" + embedded.port());
+        }
+        config.setJdbcUrl(db.url());
+        if (!db.username().isBlank()) {
+            config.setUsername(db.username());
+        }
+        if (!db.password().isEmpty()) {
+            config.setPassword(db.password());
+        }
+        config.addDataSourceProperty("sslmode", db.sslMode());
+        return new Database(new HikariDataSource(config), statements, null, "PostgreSQL at " + db.redactedUrl());
+    }
+
+    private Connection connection() {
+        try {
+            return pool.getConnection();
+        } catch (SQLException e) {
+            throw new DbClientException("No connection to the metadata database: " + e.getMessage(), e);
+        }
+    }
+
+    public DbClient client() {
+        return client;
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public SqlStatements statements() {
+        return statements;
+    }
+
+    /**
+     * What the database is, safe to log.
+     *
+     * @return description without credentials
+     */
+    public String description() {
+        return description;
+    }
+
+    public boolean embedded() {
+        return embedded != null;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+
+    private static long seconds(Duration d) {
+        return Math.max(1, (d.toMillis() + 999) / 1000);
+    }
+}

@@ -1,0 +1,60 @@
+package io.philotes.http;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A failure that becomes one problem response. Services throw it with a precise detail; the HTTP layer
+ * turns it into {@code application/problem+json}. The detail must never contain a secret.
+ */
+public final class ApiException extends RuntimeException {
+    private final ProblemType type;
+    private final transient List<FieldError> errors;
+    private final transient Map<String, String> headers;
+
+    public ApiException(ProblemType type, String detail) {
+        this(type, detail, List.of(), Map.of());
+    }
+
+    public ApiException(ProblemType type, String detail, List<FieldError> errors, Map<String, String> headers) {
+        super(detail, null, false, false);
+        this.type = type;
+        this.errors = List.copyOf(errors);
+        this.headers = Map.copyOf(headers);
+    }
+
+    public static ApiException validation(List<FieldError> errors) {
+        String detail = errors.size() == 1
+                ? "1 field is invalid: " + errors.getFirst().field()
+                : errors.size() + " fields are invalid: " + String.join(", ", errors.stream().map(FieldError::field).toList());
+        return new ApiException(ProblemType.VALIDATION_ERROR, detail, errors, Map.of());
+    }
+
+    public static ApiException notFound(String detail) {
+        return new ApiException(ProblemType.NOT_FOUND, detail);
+    }
+
+    public static ApiException badRequest(String detail) {
+        return new ApiException(ProblemType.BAD_REQUEST, detail);
+    }
+
+    public static ApiException conflict(String detail) {
+        return new ApiException(ProblemType.CONFLICT, detail);
+    }
+
+    public ProblemType type() {
+        return type;
+    }
+
+    public String detail() {
+        return getMessage();
+    }
+
+    public List<FieldError> errors() {
+        return errors;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+}

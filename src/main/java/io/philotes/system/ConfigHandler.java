@@ -1,0 +1,54 @@
+package io.philotes.system;
+
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.philotes.config.Settings;
+import io.philotes.http.HttpJson;
+import io.philotes.http.Problems;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+
+/**
+ * {@code GET /api/v1/config}: the effective configuration an operator may see. The metadata database URL
+ * is shown without user info or query parameters, and no password or key is ever included.
+ */
+public final class ConfigHandler implements HttpService {
+    private final JsonObject body;
+
+    public ConfigHandler(Settings settings) {
+        Settings.Db db = settings.db();
+        this.body = Json.createObjectBuilder()
+                .add("server", Json.createObjectBuilder()
+                        .add("host", settings.server().host())
+                        .add("port", settings.server().port())
+                        .add("grace_seconds", settings.server().grace().toSeconds())
+                        .add("concurrency", settings.server().concurrency()))
+                .add("http", Json.createObjectBuilder()
+                        .add("body_limit", settings.http().bodyLimit())
+                        .add("rate_limit", settings.http().rateLimit())
+                        .add("rate_burst", settings.http().rateBurst())
+                        .add("cors_origins", Json.createArrayBuilder(settings.http().corsOrigins())))
+                .add("database", Json.createObjectBuilder()
+                        .add("mode", db.embedded() ? "embedded" : "external")
+                        .add("url", db.embedded() ? "" : db.redactedUrl())
+                        .add("ssl_mode", db.sslMode())
+                        .add("pool_size", db.poolSize())
+                        .add("pool_timeout_ms", db.poolTimeout().toMillis()))
+                .add("data_dir", settings.dataDir().toString())
+                .build();
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::config)
+                .any("/", Problems.allow(Method.GET));
+    }
+
+    private void config(ServerRequest request, ServerResponse response) {
+        HttpJson.send(response, Status.OK_200, body);
+    }
+}

@@ -1,0 +1,48 @@
+package io.philotes.http;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.philotes.support.ApiClient;
+import io.philotes.support.TestApp;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+class RateLimiterTest {
+    @Test
+    void emptyBucketGetsRateLimitedProblemWithRetryAfter() {
+        try (TestApp app = TestApp.start(Map.of("http.rate.limit", "1", "http.rate.burst", "3"))) {
+            ApiClient api = app.client();
+            for (int i = 0; i < 3; i++) {
+                ApiClient.Response ok = api.get("/health/live");
+                assertThat(ok.status(), is(200));
+                assertThat(ok.header("X-RateLimit-Limit").orElseThrow(), is("1"));
+            }
+            ApiClient.Response limited = api.get("/health/live");
+            assertThat(limited.status(), is(429));
+            assertThat(limited.problemSlug(), is("rate-limited"));
+            assertThat(limited.header("Retry-After").orElseThrow(), is("1"));
+            assertThat(limited.header("X-RateLimit-Remaining").orElseThrow(), is("0"));
+        }
+    }
+
+    @Test
+    void bucketsRefillAndIdleOnesAreEvicted() {
+        AtomicLong now = new AtomicLong();
+        RateLimiter limiter = new RateLimiter(10, 20, now::get);
+        for (int i = 19; i >= 0; i--) {
+            assertThat(limiter.acquire("10.0.0.1"), is((long) i));
+        }
+        assertThat(limiter.acquire("10.0.0.1"), is(-1L));
+        now.addAndGet(100_000_000L); // 0.1 s refills one token
+        assertThat(limiter.acquire("10.0.0.1"), is(0L));
+        assertThat(limiter.acquire("10.0.0.2"), is(19L));
+        assertThat(limiter.trackedClients(), is(2));
+        now.addAndGet(61_000_000_000L); // idle past the sweep interval: both buckets are full again and go
+        assertThat(limiter.acquire("10.0.0.3"), is(19L));
+        assertThat(limiter.trackedClients(), is(1));
+        assertThat(limiter.acquire("10.0.0.1"), is(19L));
+    }
+}

@@ -96,6 +96,10 @@ public final class Main {
      * @throws StartupException when it cannot run, with the exit code to use
      */
     public static Philotes start(Settings settings) {
+        String portProblem = portProblem(settings.server());
+        if (portProblem != null) {
+            throw new StartupException(ExitCode.PORT_UNAVAILABLE, portProblem, null);
+        }
         SqlStatements statements = SqlStatements.load();
         Migrations migrations = Migrations.load(statements);
         Database database = openDatabase(settings, statements);
@@ -136,7 +140,9 @@ public final class Main {
         if (!server.isRunning()) {
             monitor.close();
             database.close();
-            throw new StartupException(ExitCode.PORT_UNAVAILABLE, bindFailure(settings.server()), null);
+            String problem = portProblem(settings.server());
+            throw new StartupException(ExitCode.PORT_UNAVAILABLE,
+                    problem != null ? problem : "The HTTP server could not start on " + settings.server().host() + ":" + server.port(), null);
         }
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
                 settings.server().host(), server.port(), database.description());
@@ -185,12 +191,18 @@ public final class Main {
         return new StartupException(ExitCode.BAD_CONFIGURATION, problem + "\nusage: philotes [serve|migrate|version] [--config FILE]", null);
     }
 
-    /* WebServer.start() logs a bind failure and returns; find out what happened to say it plainly. */
-    private static String bindFailure(Settings.Server server) {
+    /*
+     * Checked before anything starts, so a second copy fails fast instead of starting a database first, and
+     * again after WebServer.start(), which logs a bind failure and returns instead of throwing.
+     */
+    private static String portProblem(Settings.Server server) {
+        if (server.port() == 0) {
+            return null;
+        }
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
             probe.bind(new InetSocketAddress(server.host(), server.port()));
-            return "The HTTP server could not start on " + server.host() + ":" + server.port();
+            return null;
         } catch (IOException e) {
             return "Port " + server.port() + " on " + server.host() + " is already in use (" + e.getMessage()
                     + "); stop the other process or set SERVER_PORT";

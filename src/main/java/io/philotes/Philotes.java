@@ -9,8 +9,6 @@ import io.philotes.db.DatabaseMonitor;
  * configured grace period) before the database goes away.
  */
 public final class Philotes implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Philotes.class.getName());
-
     private final WebServer server;
     private final DatabaseMonitor monitor;
     private final Database database;
@@ -46,10 +44,12 @@ public final class Philotes implements AutoCloseable {
             return;
         }
         stopped = true;
-        LOG.log(System.Logger.Level.INFO, "Stopping Philotes");
+        // On SIGTERM the JDK resets java.util.logging in a shutdown hook of its own, racing this one, so
+        // the progress of a shutdown goes to stderr directly.
+        System.err.println("philotes: stopping; in-flight requests may take up to the grace period");
         server.stop();
         monitor.close();
         database.close();
-        LOG.log(System.Logger.Level.INFO, "Philotes stopped");
+        System.err.println("philotes: stopped");
     }
 }

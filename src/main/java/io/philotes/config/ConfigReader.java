@@ -37,35 +37,26 @@ final class ConfigReader {
     }
 
     int integer(String key, int min, int max) {
+        return (int) whole(key, min, max, "");
+    }
+
+    long bytes(String key, long min, long max) {
+        return whole(key, min, max, " bytes");
+    }
+
+    private long whole(String key, long min, long max, String unit) {
         Optional<String> value = raw(key);
         if (value.isEmpty()) {
             return missing(key, min);
         }
         try {
-            int parsed = Integer.parseInt(value.get().trim());
-            if (parsed < min || parsed > max) {
-                problem(key, value.get(), "must be between " + min + " and " + max);
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            problem(key, value.get(), "is not a whole number");
-            return min;
-        }
-    }
-
-    long bytes(String key, long min, long max) {
-        Optional<String> value = raw(key);
-        if (value.isEmpty()) {
-            return missing(key, (int) min);
-        }
-        try {
             long parsed = Long.parseLong(value.get().trim());
             if (parsed < min || parsed > max) {
-                problem(key, value.get(), "must be between " + min + " and " + max + " bytes");
+                problem(key, value.get(), "must be between " + min + " and " + max + unit);
             }
             return parsed;
         } catch (NumberFormatException e) {
-            problem(key, value.get(), "is not a whole number of bytes");
+            problem(key, value.get(), "is not a whole number" + (unit.isEmpty() ? "" : " of" + unit));
             return min;
         }
     }
@@ -122,7 +113,7 @@ final class ConfigReader {
         return root.get(key).asString().asOptional();
     }
 
-    private int missing(String key, int fallback) {
+    private long missing(String key, long fallback) {
         problems.add(key + " (" + envName(key) + ") is not set");
         return fallback;
     }

@@ -13,15 +13,25 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.philotes.config.InvalidConfigException;
 import io.philotes.config.Settings;
+import io.philotes.crypto.Keyring;
+import io.philotes.crypto.SecretBox;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.db.Migrations;
+import io.philotes.db.NamedSql;
 import io.philotes.db.SqlStatements;
 import io.philotes.http.AccessLog;
 import io.philotes.http.Cors;
+import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
 import io.philotes.http.RateLimiter;
 import io.philotes.http.RequestGuards;
+import io.philotes.source.ConnectionTester;
+import io.philotes.source.SourceConnector;
+import io.philotes.source.SourceHandler;
+import io.philotes.source.SourceRepository;
+import io.philotes.source.SourceService;
+import io.philotes.source.TableDiscovery;
 import io.philotes.system.BuildInfo;
 import io.philotes.system.ConfigHandler;
 import io.philotes.system.HealthHandler;
@@ -30,7 +40,7 @@ import io.philotes.system.VersionHandler;
 
 /**
  * Wires Philotes: configuration, database, services, routing, server. Usage:
- * {@code philotes [serve|migrate|version] [--config FILE]}.
+ * {@code philotes [serve|migrate|reencrypt-secrets|version] [--config FILE]}.
  */
 public final class Main {
     private static final System.Logger LOG = System.getLogger(Main.class.getName());
@@ -64,7 +74,7 @@ public final class Main {
         String configFile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "serve", "migrate", "version" -> command = args[i];
+                case "serve", "migrate", "reencrypt-secrets", "version" -> command = args[i];
                 case "--config" -> {
                     if (i + 1 >= args.length) {
                         throw usage("--config needs a file path");
@@ -81,6 +91,7 @@ public final class Main {
                         + ", Java " + Runtime.version() + ")");
             }
             case "migrate" -> migrate(settings(configFile));
+            case "reencrypt-secrets" -> reencryptSecrets(settings(configFile));
             default -> {
                 Philotes philotes = start(settings(configFile));
                 Runtime.getRuntime().addShutdownHook(new Thread(philotes::close, "philotes-shutdown"));
@@ -110,6 +121,12 @@ public final class Main {
             throw new StartupException(ExitCode.DATABASE_FAILURE, first.problem(), null);
         }
         monitor.start();
+        SecretBox secrets = secretBox(settings, database);
+        HttpJson json = new HttpJson(settings.http().bodyLimit());
+        SourceConnector connector = new SourceConnector(settings.sources().hostPolicy());
+        SourceService sources = new SourceService(new SourceRepository(new NamedSql(database.client())), secrets,
+                new ConnectionTester(connector, statements, settings.sources().testTimeout(), settings.sources().testConcurrency()),
+                new TableDiscovery(connector, statements, settings.sources().testTimeout()));
 
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(new AccessLog())
@@ -119,6 +136,7 @@ public final class Main {
                 .register("/health", new HealthHandler(monitor))
                 .register("/api/v1/version", new VersionHandler(BuildInfo.load()))
                 .register("/api/v1/config", new ConfigHandler(settings))
+                .register("/api/v1/sources", new SourceHandler(sources, json))
                 .register(new OpenApiHandler())
                 .error(Throwable.class, Problems::handle)
                 .any(Problems::notFound);
@@ -164,6 +182,32 @@ public final class Main {
         }
     }
 
+    /* Moves every stored source password to the active key; safe to interrupt and run again. */
+    private static void reencryptSecrets(Settings settings) {
+        SqlStatements statements = SqlStatements.load();
+        Migrations migrations = Migrations.load(statements);
+        try (Database database = openDatabase(settings, statements)) {
+            migrations.apply(database.dataSource());
+            SecretBox secrets = secretBox(settings, database);
+            SourceService sources = new SourceService(new SourceRepository(new NamedSql(database.client())), secrets, null, null);
+            int moved = sources.reencryptAll();
+            System.out.println("Re-encrypted " + moved + " source password(s); every stored secret now uses key '" + secrets.activeKeyId() + "'");
+        } catch (Migrations.MigrationException e) {
+            throw new StartupException(ExitCode.DATABASE_FAILURE, e.getMessage(), e);
+        } catch (java.sql.SQLException e) {
+            throw new StartupException(ExitCode.DATABASE_FAILURE, "The metadata database cannot be reached: " + e.getMessage(), e);
+        }
+    }
+
+    private static SecretBox secretBox(Settings settings, Database database) {
+        try {
+            return Keyring.open(settings.secrets(), database.embedded(), settings.dataDir());
+        } catch (IllegalStateException e) {
+            database.close();
+            throw new StartupException(ExitCode.BAD_CONFIGURATION, e.getMessage(), null);
+        }
+    }
+
     private static Database openDatabase(Settings settings, SqlStatements statements) {
         try {
             return Database.open(settings, statements);
@@ -188,7 +232,7 @@ public final class Main {
     }
 
     private static StartupException usage(String problem) {
-        return new StartupException(ExitCode.BAD_CONFIGURATION, problem + "\nusage: philotes [serve|migrate|version] [--config FILE]", null);
+        return new StartupException(ExitCode.BAD_CONFIGURATION, problem + "\nusage: philotes [serve|migrate|reencrypt-secrets|version] [--config FILE]", null);
     }
 
     /*

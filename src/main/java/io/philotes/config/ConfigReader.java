@@ -99,6 +99,10 @@ final class ConfigReader {
         }
     }
 
+    void add(List<String> more) {
+        problems.addAll(more);
+    }
+
     void check() {
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);

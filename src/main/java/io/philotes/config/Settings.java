@@ -8,6 +8,8 @@ import java.util.Set;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.philotes.crypto.Keyring;
+import io.philotes.net.HostPolicy;
 
 /**
  * Everything Philotes can be configured with, validated once at startup.
@@ -16,8 +18,10 @@ import io.helidon.config.ConfigSources;
  * @param http    request-level policies
  * @param db      the metadata database
  * @param dataDir where the embedded database and generated keys live
+ * @param sources how source databases are reached
+ * @param secrets the keys that encrypt source passwords
  */
-public record Settings(Server server, Http http, Db db, Path dataDir) {
+public record Settings(Server server, Http http, Db db, Path dataDir, Sources sources, Keyring.Parsed secrets) {
     /** PostgreSQL's own {@code sslmode} values. */
     public static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
 
@@ -74,6 +78,16 @@ public record Settings(Server server, Http http, Db db, Path dataDir) {
             String noQuery = url.split("\\?", 2)[0];
             return noQuery.replaceFirst("//[^/@]*@", "//");
         }
+    }
+
+    /**
+     * How source databases are contacted.
+     *
+     * @param testTimeout     bound on one whole connection test or discovery connection
+     * @param testConcurrency connection tests that may run at once
+     * @param hostPolicy      which hosts may be contacted
+     */
+    public record Sources(Duration testTimeout, int testConcurrency, HostPolicy hostPolicy) {
     }
 
     /**
@@ -135,7 +149,15 @@ public record Settings(Server server, Http http, Db db, Path dataDir) {
                   "must start with jdbc:postgresql:// (or be empty for the embedded database)");
         String dataDir = r.string("data.dir");
         r.require(!dataDir.isBlank(), "data.dir", dataDir, "must not be empty");
+        List<String> problems = new java.util.ArrayList<>();
+        Sources sources = new Sources(
+                r.duration("sources.test.timeout", Duration.ofMillis(500), Duration.ofMinutes(5)),
+                r.integer("sources.test.concurrency", 1, 100_000),
+                HostPolicy.parse(r.string("sources.hosts.allow"), r.string("sources.hosts.deny"), problems));
+        Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
+        problems.addAll(secrets.problems());
+        r.add(problems);
         r.check();
-        return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize());
+        return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize(), sources, secrets);
     }
 }

@@ -59,6 +59,8 @@ public final class Database implements AutoCloseable {
         // PostgreSQL's error detail can quote row values (e.g. "Failing row contains ..."); keep them out of
         // exception messages, which end up in logs.
         config.addDataSourceProperty("logServerErrorDetail", "false");
+        // DbClient binds UUIDs and some other values as strings; let the server type them from the statement.
+        config.addDataSourceProperty("stringtype", "unspecified");
         if (db.embedded()) {
             EmbeddedDatabase embedded = EmbeddedDatabase.start(settings.dataDir().resolve("postgres"), db.embeddedPort());
             config.setJdbcUrl(embedded.jdbcUrl());

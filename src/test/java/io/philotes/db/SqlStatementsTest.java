@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class SqlStatementsTest {
     /* Calls that take a statement name as their first argument. */
     private static final Pattern USE = Pattern.compile(
-            "\\b(?:namedQuery|namedGet|namedDml|namedInsert|namedUpdate|namedDelete|sql|execute)\\(\\s*(?:[a-zA-Z]+\\s*,\\s*)?\"([a-z0-9-]+)\"");
+            "\\b(?:namedQuery|namedGet|namedDml|list|one|dml|sql|execute)\\(\\s*(?:[a-zA-Z]+\\s*,\\s*)?\"([a-z0-9-]+)\"");
     /* :name parameters, but not PostgreSQL :: casts. */
     private static final Pattern NAMED_PARAMETER = Pattern.compile("(?<![:\\w]):([a-zA-Z_][a-zA-Z0-9_]*)");
 

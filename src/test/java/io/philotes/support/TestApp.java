@@ -12,6 +12,11 @@ import io.philotes.config.Settings;
  * database. Rate limiting is off unless a test turns it on.
  */
 public final class TestApp implements AutoCloseable {
+    /** The secret key tests run with, as {@code secrets.keys} takes it. */
+    public static final String TEST_KEY = "test1:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+    /** A second key, for rotation tests. */
+    public static final String SECOND_KEY = "test2:ISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0A=";
+
     private final Philotes philotes;
     private final ApiClient client;
     private final TestPostgres.Coordinates database;
@@ -69,6 +74,7 @@ public final class TestApp implements AutoCloseable {
         config.put("server.host", "127.0.0.1");
         config.put("server.grace", "2s");
         config.put("http.rate.limit", "0");
+        config.put("secrets.keys", TEST_KEY);
         config.put("data.dir", TestPostgres.tempDir("philotes-data").toString());
         config.putAll(overrides);
         return Settings.from(Settings.layered(config, ""));

@@ -1,0 +1,68 @@
+package io.philotes.http;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.helidon.common.parameters.Parameters;
+
+/**
+ * {@code ?limit=} (default 50, at most 500) and the opaque {@code ?cursor=} of newest-first lists. A
+ * cursor names the last item of the previous page by its creation time and id, so pages stay stable
+ * while items are added.
+ *
+ * @param limit page size
+ * @param after the last item of the previous page, if any
+ */
+public record PageRequest(int limit, Optional<Cursor> after) {
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 500;
+
+    /**
+     * Reads the paging parameters.
+     *
+     * @param query the request's query parameters
+     * @return the page request
+     * @throws ApiException validation-error for a bad limit, bad-request for a cursor that is not ours
+     */
+    public static PageRequest from(Parameters query) {
+        int limit = DEFAULT_LIMIT;
+        if (query.contains("limit")) {
+            String text = query.get("limit");
+            try {
+                limit = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw ApiException.validation(java.util.List.of(new FieldError("limit", "must be a whole number from 1 to " + MAX_LIMIT)));
+            }
+        }
+        Optional<Cursor> after = query.contains("cursor") ? Optional.of(Cursor.decode(query.get("cursor"))) : Optional.empty();
+        return new PageRequest(limit, after);
+    }
+
+    /**
+     * A position in a newest-first list.
+     *
+     * @param createdAt creation time of the item
+     * @param id        id of the item
+     */
+    public record Cursor(Instant createdAt, UUID id) {
+        public String encode() {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Cursor decode(String text) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8).split("\\|", 2);
+                return new Cursor(Instant.parse(parts[0]), UUID.fromString(parts[1]));
+            } catch (IllegalArgumentException | DateTimeParseException | ArrayIndexOutOfBoundsException e) {
+                throw ApiException.badRequest("The cursor is not one this API returned; start again without it");
+            }
+        }
+    }
+}

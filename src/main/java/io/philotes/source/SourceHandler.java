@@ -1,0 +1,198 @@
+package io.philotes.source;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.philotes.http.ApiException;
+import io.philotes.http.HttpJson;
+import io.philotes.http.PageRequest;
+import io.philotes.http.Problems;
+import io.philotes.http.Versions;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+
+/** {@code /api/v1/sources}: translates HTTP to source service calls and records to JSON. */
+public final class SourceHandler implements HttpService {
+    private final SourceService service;
+    private final HttpJson json;
+
+    public SourceHandler(SourceService service, HttpJson json) {
+        this.service = service;
+        this.json = json;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::list)
+                .post("/", this::create)
+                .any("/", Problems.allow(Method.GET, Method.POST))
+                .post("/test", this::testUnsaved)
+                .any("/test", Problems.allow(Method.POST))
+                .get("/{id}", this::get)
+                .put("/{id}", this::update)
+                .delete("/{id}", this::delete)
+                .any("/{id}", Problems.allow(Method.GET, Method.PUT, Method.DELETE))
+                .post("/{id}/test", this::test)
+                .any("/{id}/test", Problems.allow(Method.POST))
+                .get("/{id}/tables", this::tables)
+                .any("/{id}/tables", Problems.allow(Method.GET));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        PageRequest page = PageRequest.from(req.query());
+        String status = req.query().contains("status") ? req.query().get("status") : null;
+        SourceService.Page result = service.list(status, page);
+        JsonArrayBuilder items = Json.createArrayBuilder();
+        result.items().forEach(s -> items.add(json(s)));
+        JsonObjectBuilder body = Json.createObjectBuilder().add("sources", items).add("total_count", result.total());
+        result.nextCursor().ifPresent(c -> body.add("next_cursor", c));
+        HttpJson.send(res, Status.OK_200, body.build());
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        Source source = service.create(SourceDraft.parse(json.readObject(req), SourceDraft.Mode.CREATE));
+        res.header(HeaderNames.LOCATION, "/api/v1/sources/" + source.id());
+        send(res, Status.CREATED_201, source);
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        send(res, Status.OK_200, service.get(id(req)));
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        UUID id = id(req);
+        SourceDraft draft = SourceDraft.parse(json.readObject(req), SourceDraft.Mode.UPDATE);
+        send(res, Status.OK_200, service.update(id, draft, Versions.ifMatch(req)));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        service.delete(id(req), Versions.ifMatch(req));
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void test(ServerRequest req, ServerResponse res) {
+        SourceService.Tested tested = service.test(id(req));
+        Versions.etag(res, tested.source().version());
+        HttpJson.send(res, Status.OK_200, report(tested.report()));
+    }
+
+    private void testUnsaved(ServerRequest req, ServerResponse res) {
+        SourceDraft draft = SourceDraft.parse(json.readObject(req), SourceDraft.Mode.TEST);
+        HttpJson.send(res, Status.OK_200, report(service.test(draft)));
+    }
+
+    private void tables(ServerRequest req, ServerResponse res) {
+        UUID id = id(req);
+        String schema = req.query().contains("schema") ? req.query().get("schema") : "public";
+        List<TableDiscovery.Table> tables = service.tables(id, schema);
+        JsonArrayBuilder array = Json.createArrayBuilder();
+        tables.forEach(t -> array.add(json(t)));
+        HttpJson.send(res, Status.OK_200, Json.createObjectBuilder().add("tables", array).add("count", tables.size()).build());
+    }
+
+    private static void send(ServerResponse res, Status status, Source source) {
+        Versions.etag(res, source.version());
+        HttpJson.send(res, status, Json.createObjectBuilder().add("source", json(source)).build());
+    }
+
+    static UUID id(ServerRequest req) {
+        String text = req.path().pathParameters().get("id");
+        try {
+            UUID id = UUID.fromString(text);
+            if (!id.toString().equalsIgnoreCase(text)) {
+                throw new IllegalArgumentException();
+            }
+            return id;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("'" + text + "' is not a valid id (a UUID is expected)");
+        }
+    }
+
+    static JsonObject json(Source s) {
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("id", s.id().toString())
+                .add("name", s.name())
+                .add("type", s.type())
+                .add("host", s.host())
+                .add("port", s.port())
+                .add("database", s.database())
+                .add("username", s.username())
+                .add("ssl_mode", s.sslMode());
+        optional(b, "slot_name", s.slotName());
+        optional(b, "publication_name", s.publicationName());
+        b.add("status", s.status());
+        optional(b, "last_tested_at", s.lastTestedAt());
+        return b.add("created_at", s.createdAt().toString())
+                .add("updated_at", s.updatedAt().toString())
+                .add("version", s.version())
+                .build();
+    }
+
+    static JsonObject report(ConnectionReport r) {
+        JsonArrayBuilder checks = Json.createArrayBuilder();
+        for (ConnectionReport.Check c : r.checks()) {
+            JsonObjectBuilder check = Json.createObjectBuilder()
+                    .add("name", c.name())
+                    .add("status", c.status().text())
+                    .add("message", c.message());
+            optional(check, "observed", c.observed());
+            optional(check, "expected", c.expected());
+            optional(check, "remediation", c.remediation());
+            checks.add(check.add("duration_ms", c.durationMs()));
+        }
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("success", r.success())
+                .add("cdc_ready", r.cdcReady())
+                .add("message", r.message())
+                .add("latency_ms", r.latencyMs());
+        if (!r.serverInfo().isEmpty()) {
+            JsonObjectBuilder info = Json.createObjectBuilder();
+            r.serverInfo().forEach(info::add);
+            b.add("server_info", info);
+        }
+        optional(b, "error_detail", r.errorDetail());
+        return b.add("checks", checks).build();
+    }
+
+    private static JsonObject json(TableDiscovery.Table t) {
+        JsonArrayBuilder columns = Json.createArrayBuilder();
+        for (TableDiscovery.Column c : t.columns()) {
+            JsonObjectBuilder column = Json.createObjectBuilder()
+                    .add("name", c.name())
+                    .add("type", c.type())
+                    .add("udt_type", c.udtType())
+                    .add("nullable", c.nullable())
+                    .add("primary_key", c.primaryKey());
+            optional(column, "default", c.defaultValue());
+            columns.add(column.add("position", c.position()));
+        }
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("schema", t.schema())
+                .add("name", t.name())
+                .add("partitioned", t.partitioned())
+                .add("columns", columns)
+                .add("primary_key", Json.createArrayBuilder(t.primaryKey()))
+                .add("replica_identity", t.replicaIdentity())
+                .add("estimated_rows", t.estimatedRows())
+                .add("size_bytes", t.sizeBytes())
+                .add("cdc_ready", t.cdcReady());
+        optional(b, "cdc_issue", t.cdcIssue());
+        return b.build();
+    }
+
+    private static void optional(JsonObjectBuilder b, String name, Object value) {
+        if (value != null) {
+            b.add(name, value instanceof Instant i ? i.toString() : value.toString());
+        }
+    }
+}

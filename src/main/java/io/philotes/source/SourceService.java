@@ -1,0 +1,230 @@
+package io.philotes.source;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import io.philotes.crypto.SecretBox;
+import io.philotes.http.ApiException;
+import io.philotes.http.FieldError;
+import io.philotes.http.PageRequest;
+import io.philotes.http.ProblemType;
+import io.philotes.http.Versions;
+
+/**
+ * The rules of sources: unique names, sealed passwords bound to their row, status transitions, the
+ * conditions of a write (If-Match), and that a source in use by a pipeline stays.
+ */
+public final class SourceService {
+    private static final System.Logger LOG = System.getLogger(SourceService.class.getName());
+    private static final Set<String> STATUSES = Set.of("inactive", "active", "error");
+    private static final Pattern SCHEMA = Pattern.compile("\\*|[^\\x00]{1,63}");
+
+    private final SourceRepository repository;
+    private final SecretBox secrets;
+    private final ConnectionTester tester;
+    private final TableDiscovery discovery;
+
+    public SourceService(SourceRepository repository, SecretBox secrets, ConnectionTester tester, TableDiscovery discovery) {
+        this.repository = repository;
+        this.secrets = secrets;
+        this.tester = tester;
+        this.discovery = discovery;
+    }
+
+    Source create(SourceDraft d) {
+        UUID id = UUID.randomUUID();
+        Source source = new Source(id, d.name(), d.type() == null ? "postgresql" : d.type(), d.host(), d.port() == null ? 5432 : d.port(),
+                d.database(), d.username(), secrets.seal(d.password(), id.toString()), d.sslMode() == null ? "prefer" : d.sslMode(),
+                emptyToNull(d.slotName()), emptyToNull(d.publicationName()), "inactive", null, null, null, 1);
+        try {
+            return repository.insert(source);
+        } catch (RuntimeException e) {
+            throw duplicateName(e, d.name());
+        }
+    }
+
+    Source get(UUID id) {
+        return repository.find(id).orElseThrow(() -> notFound(id));
+    }
+
+    Page list(String status, PageRequest page) {
+        if (status != null && !STATUSES.contains(status)) {
+            throw ApiException.validation(List.of(new FieldError("status", "must be one of inactive, active, error")));
+        }
+        List<Source> rows = repository.list(status, page);
+        boolean more = rows.size() > page.limit();
+        List<Source> items = more ? rows.subList(0, page.limit()) : rows;
+        Optional<String> next = more ? Optional.of(new PageRequest.Cursor(items.getLast().createdAt(), items.getLast().id()).encode())
+                : Optional.empty();
+        return new Page(items, repository.count(status), next);
+    }
+
+    Source update(UUID id, SourceDraft d, OptionalInt ifMatch) {
+        Source current = get(id);
+        if (ifMatch.isPresent() && ifMatch.getAsInt() != current.version()) {
+            throw Versions.stale("Source " + id, current.version(), ifMatch.getAsInt());
+        }
+        if (d.type() != null && !d.type().equals(current.type())) {
+            throw ApiException.validation(List.of(new FieldError("type", "cannot be changed")));
+        }
+        SecretBox.Sealed password = d.password() != null ? secrets.seal(d.password(), id.toString()) : current.password();
+        Source changed = new Source(id, or(d.name(), current.name()), current.type(), or(d.host(), current.host()),
+                d.port() != null ? d.port() : current.port(), or(d.database(), current.database()), or(d.username(), current.username()),
+                password, or(d.sslMode(), current.sslMode()),
+                d.slotName() != null ? emptyToNull(d.slotName()) : current.slotName(),
+                d.publicationName() != null ? emptyToNull(d.publicationName()) : current.publicationName(),
+                d.changesConnection() ? "inactive" : current.status(), current.lastTestedAt(), current.createdAt(), current.updatedAt(),
+                current.version());
+        try {
+            return repository.update(changed).orElseThrow(() -> staleOrGone(id, current.version()));
+        } catch (ApiException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw duplicateName(e, changed.name());
+        }
+    }
+
+    void delete(UUID id, OptionalInt ifMatch) {
+        Source current = get(id);
+        if (ifMatch.isPresent() && ifMatch.getAsInt() != current.version()) {
+            throw Versions.stale("Source " + id, current.version(), ifMatch.getAsInt());
+        }
+        List<String> users = repository.pipelineNames(id);
+        if (!users.isEmpty()) {
+            throw inUse(id, users);
+        }
+        try {
+            if (!repository.delete(id, current.version())) {
+                throw staleOrGone(id, current.version());
+            }
+        } catch (ApiException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (isSqlState(e, "23503")) {
+                throw inUse(id, repository.pipelineNames(id));
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Tests a saved source and records the outcome: active when ready for CDC, error otherwise.
+     *
+     * @param id source id
+     * @return the report and the source as now stored
+     */
+    Tested test(UUID id) {
+        Source source = get(id);
+        ConnectionReport report = tester.test(spec(source));
+        Source updated = repository.recordTest(id, report.cdcReady() ? "active" : "error").orElseThrow(() -> notFound(id));
+        return new Tested(report, updated);
+    }
+
+    ConnectionReport test(SourceDraft d) {
+        return tester.test(new SourceSpec(d.host(), d.port() == null ? 5432 : d.port(), d.database(), d.username(),
+                d.password() == null ? "" : d.password(), d.sslMode() == null ? "prefer" : d.sslMode(),
+                emptyToNull(d.slotName()), emptyToNull(d.publicationName())));
+    }
+
+    List<TableDiscovery.Table> tables(UUID id, String schema) {
+        if (!SCHEMA.matcher(schema).matches() || schema.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+            throw ApiException.validation(List.of(new FieldError("schema", "must be a schema name of 1 to 63 bytes, or *")));
+        }
+        Source source = get(id);
+        try {
+            return discovery.discover(spec(source), schema);
+        } catch (SourceFailure e) {
+            throw new ApiException(ProblemType.SOURCE_UNREACHABLE, "Source " + source.name() + " cannot be queried: "
+                    + e.kind().label() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Moves every stored password to the active key, one row at a time, so an interrupted run leaves each
+     * row readable with either its old or its new key and a second run finishes the job.
+     *
+     * @return how many rows were moved
+     */
+    public int reencryptAll() {
+        int moved = 0;
+        for (SourceRepository.SealedSecret s : repository.sealedWithOtherKeys(secrets.activeKeyId())) {
+            String plaintext = secrets.open(s.sealed(), s.id().toString());
+            if (repository.reseal(s.id(), s.sealed().keyId(), secrets.seal(plaintext, s.id().toString()))) {
+                moved++;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "Re-encrypted {0} source password(s) with key {1}", moved, secrets.activeKeyId());
+        return moved;
+    }
+
+    /**
+     * How to connect to a stored source, with its password opened.
+     *
+     * @param source the source
+     * @return the connection parameters
+     */
+    public SourceSpec spec(Source source) {
+        return new SourceSpec(source.host(), source.port(), source.database(), source.username(),
+                secrets.open(source.password(), source.id().toString()), source.sslMode(), source.slotName(), source.publicationName());
+    }
+
+    private ApiException staleOrGone(UUID id, int expected) {
+        return repository.find(id).map(now -> Versions.stale("Source " + id, now.version(), expected)).orElseGet(() -> notFound(id));
+    }
+
+    private static RuntimeException duplicateName(RuntimeException e, String name) {
+        if (isSqlState(e, "23505")) {
+            return ApiException.conflict("A source named '" + name + "' already exists");
+        }
+        return e;
+    }
+
+    private static ApiException inUse(UUID id, List<String> pipelines) {
+        return ApiException.conflict("Source " + id + " is used by pipeline(s) " + String.join(", ", pipelines)
+                + "; delete them or point them at another source first");
+    }
+
+    static ApiException notFound(UUID id) {
+        return ApiException.notFound("No source with id " + id);
+    }
+
+    private static boolean isSqlState(Throwable e, String state) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && state.equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String or(String value, String fallback) {
+        return value != null ? value : fallback;
+    }
+
+    private static String emptyToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    /**
+     * One page of sources.
+     *
+     * @param items      the sources
+     * @param total      how many match the filter
+     * @param nextCursor cursor of the next page, when there is one
+     */
+    record Page(List<Source> items, long total, Optional<String> nextCursor) {
+    }
+
+    /**
+     * A saved source's test.
+     *
+     * @param report the report
+     * @param source the source with its new status
+     */
+    record Tested(ConnectionReport report, Source source) {
+    }
+}

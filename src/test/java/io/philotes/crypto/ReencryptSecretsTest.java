@@ -1,0 +1,83 @@
+package io.philotes.crypto;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.philotes.support.SourceServers;
+import io.philotes.support.TestApp;
+import io.philotes.support.TestPostgres;
+import jakarta.json.Json;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+/** Key rotation end to end: the launcher's reencrypt-secrets command as a real process. */
+class ReencryptSecretsTest {
+    @Test
+    void everyRowMovesToTheNewKeyAndEverySourceStillConnects() throws Exception {
+        SourceServers.Server server = SourceServers.logical();
+        String db = server.createDatabase();
+        String password = "rotate-me-4Qx";
+        String role = server.createRole(password, true);
+        TestPostgres.Coordinates meta = TestPostgres.freshDatabase();
+        Map<String, String> base = Map.of("db.url", meta.url(), "db.username", meta.user(), "db.password", meta.password());
+        List<String> ids = new ArrayList<>();
+        try (TestApp app = TestApp.startWithOwnDatabase(with(base, "secrets.keys", TestApp.TEST_KEY))) {
+            for (int i = 0; i < 3; i++) {
+                String body = Json.createObjectBuilder().add("name", "rotated-" + i).add("host", "127.0.0.1").add("port", server.port())
+                        .add("database", db).add("username", role).add("password", password).add("ssl_mode", "disable").build().toString();
+                ids.add(app.client().post("/api/v1/sources", body).json().getJsonObject("source").getString("id"));
+            }
+        }
+
+        Map<String, String> env = new HashMap<>();
+        env.put("DB_URL", meta.url());
+        env.put("DB_USERNAME", meta.user());
+        env.put("DB_PASSWORD", meta.password());
+        env.put("SECRETS_KEYS", TestApp.SECOND_KEY + "," + TestApp.TEST_KEY);
+        env.put("SECRETS_ACTIVE", "test2");
+        String first = run(env);
+        assertThat(first, containsString("Re-encrypted 3 source password(s)"));
+        assertThat(run(env), containsString("Re-encrypted 0 source password(s)"));
+
+        try (Connection c = meta.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT DISTINCT password_key_id FROM philotes.sources")) {
+            rs.next();
+            assertThat(rs.getString(1), is("test2"));
+            assertThat(rs.next(), is(false));
+        }
+        try (TestApp app = TestApp.startWithOwnDatabase(with(base, "secrets.keys", TestApp.SECOND_KEY))) {
+            for (String id : ids) {
+                assertThat(app.client().post("/api/v1/sources/" + id + "/test", "").json().getBoolean("success"), is(true));
+            }
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> m = new HashMap<>(base);
+        m.put(key, value);
+        return m;
+    }
+
+    private static String run(Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.philotes.Main", "reencrypt-secrets").redirectErrorStream(true);
+        pb.environment().putAll(env);
+        pb.environment().put("DATA_DIR", TestPostgres.tempDir("philotes-rotate").toString());
+        Process p = pb.start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(output, p.exitValue(), is(0));
+        return output;
+    }
+}

@@ -126,7 +126,8 @@ public final class Main {
         SourceConnector connector = new SourceConnector(settings.sources().hostPolicy());
         SourceService sources = new SourceService(new SourceRepository(new NamedSql(database.client())), secrets,
                 new ConnectionTester(connector, statements, settings.sources().testTimeout(), settings.sources().testConcurrency()),
-                new TableDiscovery(connector, statements, settings.sources().testTimeout()));
+                new TableDiscovery(connector, statements, settings.sources().testTimeout(),
+                                   settings.sources().discoveryTimeout()));
 
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(new AccessLog())

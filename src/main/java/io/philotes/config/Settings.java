@@ -83,11 +83,12 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
     /**
      * How source databases are contacted.
      *
-     * @param testTimeout     bound on one whole connection test or discovery connection
-     * @param testConcurrency connection tests that may run at once
-     * @param hostPolicy      which hosts may be contacted
+     * @param testTimeout      bound on one whole connection test, and on connecting for discovery
+     * @param testConcurrency  connection tests that may run at once
+     * @param discoveryTimeout bound on each catalog query of table discovery
+     * @param hostPolicy       which hosts may be contacted
      */
-    public record Sources(Duration testTimeout, int testConcurrency, HostPolicy hostPolicy) {
+    public record Sources(Duration testTimeout, int testConcurrency, Duration discoveryTimeout, HostPolicy hostPolicy) {
     }
 
     /**
@@ -153,6 +154,7 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
         Sources sources = new Sources(
                 r.duration("sources.test.timeout", Duration.ofMillis(500), Duration.ofMinutes(5)),
                 r.integer("sources.test.concurrency", 1, 100_000),
+                r.duration("sources.discovery.timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 HostPolicy.parse(r.string("sources.hosts.allow"), r.string("sources.hosts.deny"), problems));
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
         problems.addAll(secrets.problems());

@@ -16,8 +16,11 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonBuilderFactory;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonStructure;
 import jakarta.json.JsonWriterFactory;
 import jakarta.json.stream.JsonParser;
@@ -31,6 +34,8 @@ public final class HttpJson {
     /** {@code application/problem+json}. */
     public static final MediaType PROBLEM_JSON = MediaTypes.create("application", "problem+json");
     private static final JsonWriterFactory WRITERS = Json.createWriterFactory(Map.of());
+    /* Json.createObjectBuilder() looks the provider up on every call; one factory is much cheaper. */
+    private static final JsonBuilderFactory BUILDERS = Json.createBuilderFactory(Map.of());
 
     private final long bodyLimit;
 
@@ -76,6 +81,36 @@ public final class HttpJson {
         } catch (JsonException e) {
             throw ApiException.badRequest("The request body is not valid JSON");
         }
+    }
+
+    /**
+     * A new object builder from the shared factory.
+     *
+     * @return builder
+     */
+    public static JsonObjectBuilder object() {
+        return BUILDERS.createObjectBuilder();
+    }
+
+    /**
+     * A new array builder from the shared factory.
+     *
+     * @return builder
+     */
+    public static JsonArrayBuilder array() {
+        return BUILDERS.createArrayBuilder();
+    }
+
+    /**
+     * A new array builder holding strings.
+     *
+     * @param values the strings
+     * @return builder
+     */
+    public static JsonArrayBuilder array(java.util.Collection<String> values) {
+        JsonArrayBuilder array = BUILDERS.createArrayBuilder();
+        values.forEach(array::add);
+        return array;
     }
 
     /**

@@ -13,7 +13,6 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.philotes.db.DatabaseErrors;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 
@@ -62,7 +61,7 @@ public final class Problems {
      */
     public static void send(ServerRequest request, ServerResponse response, ApiException problem) {
         String requestId = RequestId.of(request);
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = HttpJson.object()
                 .add("type", problem.type().uri())
                 .add("title", problem.type().title())
                 .add("status", problem.type().status().code());
@@ -71,8 +70,8 @@ public final class Problems {
         }
         body.add("instance", request.prologue().uriPath().rawPath());
         if (!problem.errors().isEmpty()) {
-            JsonArrayBuilder errors = Json.createArrayBuilder();
-            problem.errors().forEach(e -> errors.add(Json.createObjectBuilder().add("field", e.field()).add("message", e.message())));
+            JsonArrayBuilder errors = HttpJson.array();
+            problem.errors().forEach(e -> errors.add(HttpJson.object().add("field", e.field()).add("message", e.message())));
             body.add("errors", errors);
         }
         body.add("request_id", requestId);
@@ -91,7 +90,7 @@ public final class Problems {
         DirectHandler handler = (request, event, status, headers, message) -> {
             String requestId = UUID.randomUUID().toString();
             ProblemType type = ProblemType.forStatus(status.code());
-            JsonObjectBuilder body = Json.createObjectBuilder()
+            JsonObjectBuilder body = HttpJson.object()
                     .add("type", type.uri())
                     .add("title", type.title())
                     .add("status", status.code())

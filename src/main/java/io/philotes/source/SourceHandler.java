@@ -16,7 +16,6 @@ import io.philotes.http.HttpJson;
 import io.philotes.http.PageRequest;
 import io.philotes.http.Problems;
 import io.philotes.http.Versions;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -52,9 +51,9 @@ public final class SourceHandler implements HttpService {
         PageRequest page = PageRequest.from(req.query());
         String status = req.query().contains("status") ? req.query().get("status") : null;
         SourceService.Page result = service.list(status, page);
-        JsonArrayBuilder items = Json.createArrayBuilder();
+        JsonArrayBuilder items = HttpJson.array();
         result.items().forEach(s -> items.add(json(s)));
-        JsonObjectBuilder body = Json.createObjectBuilder().add("sources", items).add("total_count", result.total());
+        JsonObjectBuilder body = HttpJson.object().add("sources", items).add("total_count", result.total());
         result.nextCursor().ifPresent(c -> body.add("next_cursor", c));
         HttpJson.send(res, Status.OK_200, body.build());
     }
@@ -95,14 +94,14 @@ public final class SourceHandler implements HttpService {
         UUID id = id(req);
         String schema = req.query().contains("schema") ? req.query().get("schema") : "public";
         List<TableDiscovery.Table> tables = service.tables(id, schema);
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = HttpJson.array();
         tables.forEach(t -> array.add(json(t)));
-        HttpJson.send(res, Status.OK_200, Json.createObjectBuilder().add("tables", array).add("count", tables.size()).build());
+        HttpJson.send(res, Status.OK_200, HttpJson.object().add("tables", array).add("count", tables.size()).build());
     }
 
     private static void send(ServerResponse res, Status status, Source source) {
         Versions.etag(res, source.version());
-        HttpJson.send(res, status, Json.createObjectBuilder().add("source", json(source)).build());
+        HttpJson.send(res, status, HttpJson.object().add("source", json(source)).build());
     }
 
     static UUID id(ServerRequest req) {
@@ -119,7 +118,7 @@ public final class SourceHandler implements HttpService {
     }
 
     static JsonObject json(Source s) {
-        JsonObjectBuilder b = Json.createObjectBuilder()
+        JsonObjectBuilder b = HttpJson.object()
                 .add("id", s.id().toString())
                 .add("name", s.name())
                 .add("type", s.type())
@@ -139,9 +138,9 @@ public final class SourceHandler implements HttpService {
     }
 
     static JsonObject report(ConnectionReport r) {
-        JsonArrayBuilder checks = Json.createArrayBuilder();
+        JsonArrayBuilder checks = HttpJson.array();
         for (ConnectionReport.Check c : r.checks()) {
-            JsonObjectBuilder check = Json.createObjectBuilder()
+            JsonObjectBuilder check = HttpJson.object()
                     .add("name", c.name())
                     .add("status", c.status().text())
                     .add("message", c.message());
@@ -150,13 +149,13 @@ public final class SourceHandler implements HttpService {
             optional(check, "remediation", c.remediation());
             checks.add(check.add("duration_ms", c.durationMs()));
         }
-        JsonObjectBuilder b = Json.createObjectBuilder()
+        JsonObjectBuilder b = HttpJson.object()
                 .add("success", r.success())
                 .add("cdc_ready", r.cdcReady())
                 .add("message", r.message())
                 .add("latency_ms", r.latencyMs());
         if (!r.serverInfo().isEmpty()) {
-            JsonObjectBuilder info = Json.createObjectBuilder();
+            JsonObjectBuilder info = HttpJson.object();
             r.serverInfo().forEach(info::add);
             b.add("server_info", info);
         }
@@ -165,9 +164,9 @@ public final class SourceHandler implements HttpService {
     }
 
     private static JsonObject json(TableDiscovery.Table t) {
-        JsonArrayBuilder columns = Json.createArrayBuilder();
+        JsonArrayBuilder columns = HttpJson.array();
         for (TableDiscovery.Column c : t.columns()) {
-            JsonObjectBuilder column = Json.createObjectBuilder()
+            JsonObjectBuilder column = HttpJson.object()
                     .add("name", c.name())
                     .add("type", c.type())
                     .add("udt_type", c.udtType())
@@ -176,12 +175,12 @@ public final class SourceHandler implements HttpService {
             optional(column, "default", c.defaultValue());
             columns.add(column.add("position", c.position()));
         }
-        JsonObjectBuilder b = Json.createObjectBuilder()
+        JsonObjectBuilder b = HttpJson.object()
                 .add("schema", t.schema())
                 .add("name", t.name())
                 .add("partitioned", t.partitioned())
                 .add("columns", columns)
-                .add("primary_key", Json.createArrayBuilder(t.primaryKey()))
+                .add("primary_key", HttpJson.array(t.primaryKey()))
                 .add("replica_identity", t.replicaIdentity())
                 .add("estimated_rows", t.estimatedRows())
                 .add("size_bytes", t.sizeBytes())

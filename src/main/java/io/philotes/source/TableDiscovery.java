@@ -22,12 +22,22 @@ import io.philotes.db.SqlStatements;
 public final class TableDiscovery {
     private final SourceConnector connector;
     private final SqlStatements sql;
-    private final Duration timeout;
+    private final Duration connectTimeout;
+    private final Duration queryTimeout;
 
-    public TableDiscovery(SourceConnector connector, SqlStatements sql, Duration timeout) {
+    /**
+     * Creates the discovery.
+     *
+     * @param connector      opens connections under the host policy
+     * @param sql            the catalog statements
+     * @param connectTimeout bound on connecting and logging in
+     * @param queryTimeout   bound on each catalog query (a catalog of many thousand tables takes seconds)
+     */
+    public TableDiscovery(SourceConnector connector, SqlStatements sql, Duration connectTimeout, Duration queryTimeout) {
         this.connector = connector;
         this.sql = sql;
-        this.timeout = timeout;
+        this.connectTimeout = connectTimeout;
+        this.queryTimeout = queryTimeout;
     }
 
     /**
@@ -40,7 +50,8 @@ public final class TableDiscovery {
      */
     public List<Table> discover(SourceSpec spec, String schema) {
         InetAddress address = connector.resolve(spec.host());
-        try (Connection c = connector.connect(spec, address, timeout, false)) {
+        try (Connection c = connector.connect(spec, address, connectTimeout, false)) {
+            c.setNetworkTimeout(Runnable::run, (int) queryTimeout.toMillis());
             c.setReadOnly(true);
             Map<String, TableBuilder> tables = new LinkedHashMap<>();
             try (PreparedStatement ps = c.prepareStatement(sql.sql("catalog-tables"))) {
@@ -72,7 +83,7 @@ public final class TableDiscovery {
             }
             return tables.values().stream().map(TableBuilder::build).toList();
         } catch (SQLException e) {
-            throw SourceConnector.classify(e, spec, address, timeout);
+            throw SourceConnector.classify(e, spec, address, queryTimeout);
         }
     }
 

@@ -9,7 +9,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.philotes.config.Settings;
 import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
 /**
@@ -21,18 +20,18 @@ public final class ConfigHandler implements HttpService {
 
     public ConfigHandler(Settings settings) {
         Settings.Db db = settings.db();
-        this.body = Json.createObjectBuilder()
-                .add("server", Json.createObjectBuilder()
+        this.body = HttpJson.object()
+                .add("server", HttpJson.object()
                         .add("host", settings.server().host())
                         .add("port", settings.server().port())
                         .add("grace_seconds", settings.server().grace().toSeconds())
                         .add("concurrency", settings.server().concurrency()))
-                .add("http", Json.createObjectBuilder()
+                .add("http", HttpJson.object()
                         .add("body_limit", settings.http().bodyLimit())
                         .add("rate_limit", settings.http().rateLimit())
                         .add("rate_burst", settings.http().rateBurst())
-                        .add("cors_origins", Json.createArrayBuilder(settings.http().corsOrigins())))
-                .add("database", Json.createObjectBuilder()
+                        .add("cors_origins", HttpJson.array(settings.http().corsOrigins())))
+                .add("database", HttpJson.object()
                         .add("mode", db.embedded() ? "embedded" : "external")
                         .add("url", db.embedded() ? "" : db.redactedUrl())
                         .add("ssl_mode", db.sslMode())

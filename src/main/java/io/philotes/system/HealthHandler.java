@@ -11,7 +11,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
@@ -38,17 +37,17 @@ public final class HealthHandler implements HttpService {
 
     private void health(ServerRequest request, ServerResponse response) {
         DatabaseMonitor.State db = monitor.state();
-        JsonObjectBuilder database = Json.createObjectBuilder().add("status", db.ready() ? "healthy" : "unhealthy");
+        JsonObjectBuilder database = HttpJson.object().add("status", db.ready() ? "healthy" : "unhealthy");
         if (db.latencyMs() >= 0) {
             database.add("latency_ms", db.latencyMs());
         }
         if (db.problem() != null) {
             database.add("message", db.problem());
         }
-        JsonObject body = Json.createObjectBuilder()
+        JsonObject body = HttpJson.object()
                 .add("status", db.ready() ? "healthy" : "unhealthy")
-                .add("components", Json.createObjectBuilder()
-                        .add("api", Json.createObjectBuilder().add("status", "healthy"))
+                .add("components", HttpJson.object()
+                        .add("api", HttpJson.object().add("status", "healthy"))
                         .add("database", database))
                 .add("timestamp", Instant.now().toString())
                 .build();
@@ -56,16 +55,16 @@ public final class HealthHandler implements HttpService {
     }
 
     private void live(ServerRequest request, ServerResponse response) {
-        HttpJson.send(response, Status.OK_200, Json.createObjectBuilder().add("status", "alive").build());
+        HttpJson.send(response, Status.OK_200, HttpJson.object().add("status", "alive").build());
     }
 
     private void ready(ServerRequest request, ServerResponse response) {
         DatabaseMonitor.State db = monitor.state();
         if (db.ready()) {
-            HttpJson.send(response, Status.OK_200, Json.createObjectBuilder().add("status", "ready").build());
+            HttpJson.send(response, Status.OK_200, HttpJson.object().add("status", "ready").build());
             return;
         }
-        HttpJson.send(response, Status.SERVICE_UNAVAILABLE_503, Json.createObjectBuilder()
+        HttpJson.send(response, Status.SERVICE_UNAVAILABLE_503, HttpJson.object()
                 .add("status", "not_ready")
                 .add("reason", db.problem() == null ? "the metadata database is not ready" : db.problem())
                 .build());

@@ -8,7 +8,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
 /** {@code GET /api/v1/version}: what is running. */
@@ -16,7 +15,7 @@ public final class VersionHandler implements HttpService {
     private final JsonObject body;
 
     public VersionHandler(BuildInfo build) {
-        this.body = Json.createObjectBuilder()
+        this.body = HttpJson.object()
                 .add("version", build.version())
                 .add("api_version", "v1")
                 .add("java_version", Runtime.version().toString())

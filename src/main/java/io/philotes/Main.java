@@ -18,7 +18,6 @@ import io.philotes.crypto.SecretBox;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.db.Migrations;
-import io.philotes.db.NamedSql;
 import io.philotes.db.SqlStatements;
 import io.philotes.http.AccessLog;
 import io.philotes.http.Cors;
@@ -124,13 +123,14 @@ public final class Main {
         SecretBox secrets = secretBox(settings, database);
         HttpJson json = new HttpJson(settings.http().bodyLimit());
         SourceConnector connector = new SourceConnector(settings.sources().hostPolicy());
-        SourceService sources = new SourceService(new SourceRepository(new NamedSql(database.client())), secrets,
+        SourceService sources = new SourceService(new SourceRepository(database.sql()), secrets,
                 new ConnectionTester(connector, statements, settings.sources().testTimeout(), settings.sources().testConcurrency()),
                 new TableDiscovery(connector, statements, settings.sources().testTimeout(),
                                    settings.sources().discoveryTimeout()));
 
+        AccessLog accessLog = new AccessLog();
         HttpRouting.Builder routing = HttpRouting.builder()
-                .addFilter(new AccessLog())
+                .addFilter(accessLog)
                 .addFilter(new Cors(settings.http().corsOrigins()))
                 .addFilter(rateLimiter(settings.http()))
                 .addFilter(new RequestGuards(settings.http().bodyLimit(), monitor::ready))
@@ -157,6 +157,7 @@ public final class Main {
                 .build()
                 .start();
         if (!server.isRunning()) {
+            accessLog.close();
             monitor.close();
             database.close();
             String problem = portProblem(settings.server());
@@ -165,7 +166,7 @@ public final class Main {
         }
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
                 settings.server().host(), server.port(), database.description());
-        return new Philotes(server, monitor, database);
+        return new Philotes(server, accessLog, monitor, database);
     }
 
     private static void migrate(Settings settings) {
@@ -190,7 +191,7 @@ public final class Main {
         try (Database database = openDatabase(settings, statements)) {
             migrations.apply(database.dataSource());
             SecretBox secrets = secretBox(settings, database);
-            SourceService sources = new SourceService(new SourceRepository(new NamedSql(database.client())), secrets, null, null);
+            SourceService sources = new SourceService(new SourceRepository(database.sql()), secrets, null, null);
             int moved = sources.reencryptAll();
             System.out.println("Re-encrypted " + moved + " source password(s); every stored secret now uses key '" + secrets.activeKeyId() + "'");
         } catch (Migrations.MigrationException e) {

@@ -3,6 +3,7 @@ package io.philotes;
 import io.helidon.webserver.WebServer;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
+import io.philotes.http.AccessLog;
 
 /**
  * A running service: its web server and what it owns. Stopping lets in-flight requests finish (up to the
@@ -10,12 +11,14 @@ import io.philotes.db.DatabaseMonitor;
  */
 public final class Philotes implements AutoCloseable {
     private final WebServer server;
+    private final AccessLog accessLog;
     private final DatabaseMonitor monitor;
     private final Database database;
     private boolean stopped;
 
-    Philotes(WebServer server, DatabaseMonitor monitor, Database database) {
+    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database) {
         this.server = server;
+        this.accessLog = accessLog;
         this.monitor = monitor;
         this.database = database;
     }
@@ -48,6 +51,7 @@ public final class Philotes implements AutoCloseable {
         // the progress of a shutdown goes to stderr directly.
         System.err.println("philotes: stopping; in-flight requests may take up to the grace period");
         server.stop();
+        accessLog.close();
         monitor.close();
         database.close();
         System.err.println("philotes: stopped");

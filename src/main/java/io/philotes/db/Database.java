@@ -1,26 +1,20 @@
 package io.philotes.db;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbClientException;
-import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import io.philotes.config.Settings;
 
 /**
- * The metadata database: a HikariCP pool (the project's own, since helidon-dbclient-hikari is not
- * published for Helidon 4.5), the DbClient that runs named statements on it, and the embedded server
+ * The metadata database: a HikariCP pool, the named statements that run on it, and the embedded server
  * when no external one is configured.
  */
 public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
-    private final DbClient client;
+    private final NamedSql sql;
     private final SqlStatements statements;
     private final EmbeddedDatabase embedded;
     private final String description;
@@ -30,10 +24,7 @@ public final class Database implements AutoCloseable {
         this.statements = statements;
         this.embedded = embedded;
         this.description = description;
-        this.client = JdbcClientBuilder.create()
-                .connectionPool(this::connection)
-                .statements(statements.toDbStatements())
-                .build();
+        this.sql = new NamedSql(pool, statements);
     }
 
     /**
@@ -59,8 +50,6 @@ public final class Database implements AutoCloseable {
         // PostgreSQL's error detail can quote row values (e.g. "Failing row contains ..."); keep them out of
         // exception messages, which end up in logs.
         config.addDataSourceProperty("logServerErrorDetail", "false");
-        // DbClient binds UUIDs and some other values as strings; let the server type them from the statement.
-        config.addDataSourceProperty("stringtype", "unspecified");
         if (db.embedded()) {
             EmbeddedDatabase embedded = EmbeddedDatabase.start(settings.dataDir().resolve("postgres"), db.embeddedPort());
             config.setJdbcUrl(embedded.jdbcUrl());
@@ -80,16 +69,8 @@ public final class Database implements AutoCloseable {
         return new Database(new HikariDataSource(config), statements, null, "PostgreSQL at " + db.redactedUrl());
     }
 
-    private Connection connection() {
-        try {
-            return pool.getConnection();
-        } catch (SQLException e) {
-            throw new DbClientException("No connection to the metadata database: " + e.getMessage(), e);
-        }
-    }
-
-    public DbClient client() {
-        return client;
+    public NamedSql sql() {
+        return sql;
     }
 
     public DataSource dataSource() {

@@ -131,7 +131,7 @@ public final class DatabaseMonitor implements AutoCloseable {
         if (outstandingPing != null && !outstandingPing.isDone()) {
             return "the database has not answered a ping for more than " + pingTimeout.toMillis() + " ms";
         }
-        outstandingPing = pings.submit(() -> database.client().execute().namedGet("database-ping"));
+        outstandingPing = pings.submit(() -> database.sql().one("database-ping", java.util.Map.of(), row -> row.integer("ok")));
         try {
             outstandingPing.get(pingTimeout.toMillis(), TimeUnit.MILLISECONDS);
             return null;

@@ -7,12 +7,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.helidon.dbclient.DbStatements;
 
 /**
  * The named statements of {@code sql/statements/*.sql}. Each statement follows a line
- * {@code -- name: kebab-case-name} and runs to the next such line. They are parsed here and handed to
- * DbClient directly, never through Helidon Config, which would expand {@code ${...}} inside them.
+ * {@code -- name: kebab-case-name} and runs to the next such line. They are parsed here, never through
+ * Helidon Config, which would expand {@code ${...}} inside them.
  */
 public final class SqlStatements {
     private static final Pattern NAME_LINE = Pattern.compile("^--\\s*name:\\s*(\\S+)\\s*$", Pattern.MULTILINE);
@@ -93,11 +92,5 @@ public final class SqlStatements {
      */
     public Map<String, String> all() {
         return byName;
-    }
-
-    DbStatements toDbStatements() {
-        DbStatements.Builder builder = DbStatements.builder();
-        byName.forEach(builder::addStatement);
-        return builder.build();
     }
 }

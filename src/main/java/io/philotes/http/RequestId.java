@@ -2,6 +2,7 @@ package io.philotes.http;
 
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 import io.helidon.http.HeaderName;
@@ -21,7 +22,15 @@ public record RequestId(String value) {
 
     static RequestId from(ServerRequest request) {
         Optional<String> given = request.headers().first(HEADER);
-        return new RequestId(given.filter(v -> ALLOWED.matcher(v).matches()).orElseGet(() -> UUID.randomUUID().toString()));
+        return new RequestId(given.filter(v -> ALLOWED.matcher(v).matches()).orElseGet(RequestId::fresh));
+    }
+
+    /* A random (version 4) UUID. Request ids need uniqueness, not secrecy: SecureRandom's lock showed in profiles. */
+    static String fresh() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 
     /**
@@ -31,6 +40,6 @@ public record RequestId(String value) {
      * @return its id (a fresh one if the filter has not run, which only happens for direct server errors)
      */
     public static String of(ServerRequest request) {
-        return request.context().get(RequestId.class).map(RequestId::value).orElseGet(() -> UUID.randomUUID().toString());
+        return request.context().get(RequestId.class).map(RequestId::value).orElseGet(RequestId::fresh);
     }
 }

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import io.helidon.dbclient.DbRow;
 import io.philotes.crypto.SecretBox;
 import io.philotes.db.NamedSql;
+import io.philotes.db.Row;
 import io.philotes.http.PageRequest;
 
 /** Runs the named statements of {@code sql/statements/source.sql} and maps their rows. */
@@ -47,7 +47,7 @@ public final class SourceRepository {
     long count(String status) {
         Map<String, Object> p = new HashMap<>();
         p.put("status", status);
-        return sql.one("source-count", p, r -> r.column("total").get(Long.class)).orElse(0L);
+        return sql.one("source-count", p, r -> r.whole("total")).orElse(0L);
     }
 
     /* Empty when the row is gone or no longer at the expected version. */
@@ -64,13 +64,12 @@ public final class SourceRepository {
     }
 
     List<String> pipelineNames(UUID id) {
-        return sql.list("source-pipeline-names", Map.of("id", id), r -> r.column("name").get(String.class));
+        return sql.list("source-pipeline-names", Map.of("id", id), r -> r.text("name"));
     }
 
     List<SealedSecret> sealedWithOtherKeys(String activeKeyId) {
         return sql.list("source-sealed-with-other-keys", Map.of("active_key_id", activeKeyId),
-                r -> new SealedSecret(r.column("id").get(UUID.class),
-                        new SecretBox.Sealed(r.column("password_key_id").get(String.class), r.column("password_ciphertext").get(byte[].class))));
+                r -> new SealedSecret(r.uuid("id"), new SecretBox.Sealed(r.text("password_key_id"), r.bytes("password_ciphertext"))));
     }
 
     boolean reseal(UUID id, String previousKeyId, SecretBox.Sealed sealed) {
@@ -97,24 +96,11 @@ public final class SourceRepository {
         return p;
     }
 
-    private static Source source(DbRow r) {
-        return new Source(
-                r.column("id").get(UUID.class),
-                r.column("name").get(String.class),
-                r.column("type").get(String.class),
-                r.column("host").get(String.class),
-                r.column("port").get(Integer.class),
-                r.column("database").get(String.class),
-                r.column("username").get(String.class),
-                new SecretBox.Sealed(r.column("password_key_id").get(String.class), r.column("password_ciphertext").get(byte[].class)),
-                r.column("ssl_mode").get(String.class),
-                NamedSql.text(r, "slot_name"),
-                NamedSql.text(r, "publication_name"),
-                r.column("status").get(String.class),
-                NamedSql.instant(r, "last_tested_at"),
-                NamedSql.instant(r, "created_at"),
-                NamedSql.instant(r, "updated_at"),
-                r.column("version").get(Integer.class));
+    private static Source source(Row r) {
+        return new Source(r.uuid("id"), r.text("name"), r.text("type"), r.text("host"), r.integer("port"), r.text("database"),
+                r.text("username"), new SecretBox.Sealed(r.text("password_key_id"), r.bytes("password_ciphertext")), r.text("ssl_mode"),
+                r.text("slot_name"), r.text("publication_name"), r.text("status"), r.instant("last_tested_at"),
+                r.instant("created_at"), r.instant("updated_at"), r.integer("version"));
     }
 
     /**

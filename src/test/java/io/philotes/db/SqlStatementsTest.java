@@ -28,8 +28,6 @@ class SqlStatementsTest {
     /* Calls that take a statement name as their first argument. */
     private static final Pattern USE = Pattern.compile(
             "\\b(?:namedQuery|namedGet|namedDml|list|one|dml|sql|execute)\\(\\s*(?:[a-zA-Z]+\\s*,\\s*)?\"([a-z0-9-]+)\"");
-    /* :name parameters, but not PostgreSQL :: casts. */
-    private static final Pattern NAMED_PARAMETER = Pattern.compile("(?<![:\\w]):([a-zA-Z_][a-zA-Z0-9_]*)");
 
     private final SqlStatements statements = SqlStatements.load();
 
@@ -40,7 +38,7 @@ class SqlStatementsTest {
         List<String> failures = new ArrayList<>();
         try (Connection c = db.connect()) {
             for (Map.Entry<String, String> s : statements.all().entrySet()) {
-                String jdbc = positional(s.getValue());
+                String jdbc = NamedSql.Positional.of(s.getValue()).sql();
                 try (PreparedStatement ps = c.prepareStatement(jdbc)) {
                     // Describing the statement makes the server parse and plan it, resolving every name and type.
                     ps.getParameterMetaData();
@@ -84,21 +82,16 @@ class SqlStatementsTest {
     }
 
     @Test
+    void namedParametersBecomePositionalOutsideLiteralsAndCasts() {
+        NamedSql.Positional p = NamedSql.Positional.of("SELECT ':not', \"x:y\", a::int, CAST(:id AS uuid) -- :comment\n WHERE b = :id AND c = :other_1");
+        assertThat(p.sql(), is("SELECT ':not', \"x:y\", a::int, CAST(? AS uuid) -- :comment\n WHERE b = ? AND c = ?"));
+        assertThat(p.names(), is(List.of("id", "id", "other_1")));
+    }
+
+    @Test
     void dollarBracesAreKeptVerbatim() {
         SqlStatements s = SqlStatements.parse(List.of(new ClasspathFiles.NamedText("a.sql", "-- name: x\nSELECT '${HOME}'")));
         assertThat(s.sql("x"), is("SELECT '${HOME}'"));
     }
 
-    /* Replaces :name parameters outside string literals with ?, as DbClient does before running them. */
-    private static String positional(String sql) {
-        StringBuilder out = new StringBuilder();
-        String[] parts = sql.split("'", -1);
-        for (int i = 0; i < parts.length; i++) {
-            if (i > 0) {
-                out.append('\'');
-            }
-            out.append(i % 2 == 0 ? NAMED_PARAMETER.matcher(parts[i]).replaceAll("?") : parts[i]);
-        }
-        return out.toString();
-    }
 }

@@ -9,7 +9,6 @@ import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
@@ -17,6 +16,7 @@ import java.util.Properties;
 import javax.net.ssl.SSLException;
 
 import io.philotes.net.HostPolicy;
+import org.postgresql.Driver;
 import io.philotes.net.PinnedSocketFactory;
 
 /**
@@ -25,6 +25,7 @@ import io.philotes.net.PinnedSocketFactory;
  * by socket time-outs rather than pgjdbc's login time-out, which would cost a platform thread per attempt.
  */
 public final class SourceConnector {
+    private static final Driver DRIVER = new Driver();
     private final HostPolicy policy;
 
     public SourceConnector(HostPolicy policy) {
@@ -77,7 +78,13 @@ public final class SourceConnector {
             p.setProperty("assumeMinServerVersion", "12");
         }
         try {
-            return DriverManager.getConnection(url(spec), p);
+            // The driver directly: DriverManager checks every registered driver against the caller's class
+            // loader on each call, which adds up in a storm of connection tests.
+            Connection connection = DRIVER.connect(url(spec), p);
+            if (connection == null) {
+                throw new SQLException("The PostgreSQL driver did not accept the URL");
+            }
+            return connection;
         } catch (SQLException e) {
             throw classify(e, spec, address, timeout);
         }

@@ -32,10 +32,9 @@ import io.philotes.source.SourceRepository;
 import io.philotes.source.SourceService;
 import io.philotes.source.TableDiscovery;
 import io.philotes.system.BuildInfo;
-import io.philotes.system.ConfigHandler;
+import io.philotes.system.DocumentHandler;
 import io.philotes.system.HealthHandler;
 import io.philotes.system.OpenApiHandler;
-import io.philotes.system.VersionHandler;
 
 /**
  * Wires Philotes: configuration, database, services, routing, server. Usage:
@@ -135,8 +134,8 @@ public final class Main {
                 .addFilter(rateLimiter(settings.http()))
                 .addFilter(new RequestGuards(settings.http().bodyLimit(), monitor::ready))
                 .register("/health", new HealthHandler(monitor))
-                .register("/api/v1/version", new VersionHandler(BuildInfo.load()))
-                .register("/api/v1/config", new ConfigHandler(settings))
+                .register("/api/v1/version", DocumentHandler.version(BuildInfo.load()))
+                .register("/api/v1/config", DocumentHandler.config(settings))
                 .register("/api/v1/sources", new SourceHandler(sources, json))
                 .register(new OpenApiHandler())
                 .error(Throwable.class, Problems::handle)

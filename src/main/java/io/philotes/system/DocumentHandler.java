@@ -12,15 +12,42 @@ import io.philotes.http.Problems;
 import jakarta.json.JsonObject;
 
 /**
- * {@code GET /api/v1/config}: the effective configuration an operator may see. The metadata database URL
- * is shown without user info or query parameters, and no password or key is ever included.
+ * A read-only document computed once at startup: {@code GET /api/v1/version} (what is running) and
+ * {@code GET /api/v1/config} (the effective configuration an operator may see).
  */
-public final class ConfigHandler implements HttpService {
+public final class DocumentHandler implements HttpService {
     private final JsonObject body;
 
-    public ConfigHandler(Settings settings) {
+    private DocumentHandler(JsonObject body) {
+        this.body = body;
+    }
+
+    /**
+     * The build that is running.
+     *
+     * @param build build facts
+     * @return the handler
+     */
+    public static DocumentHandler version(BuildInfo build) {
+        return new DocumentHandler(HttpJson.object()
+                .add("version", build.version())
+                .add("api_version", "v1")
+                .add("java_version", Runtime.version().toString())
+                .add("build_time", build.buildTime())
+                .add("git_commit", build.gitCommit())
+                .build());
+    }
+
+    /**
+     * The safe effective configuration: the metadata database URL without user info or query parameters,
+     * and never a password or key.
+     *
+     * @param settings the settings
+     * @return the handler
+     */
+    public static DocumentHandler config(Settings settings) {
         Settings.Db db = settings.db();
-        this.body = HttpJson.object()
+        return new DocumentHandler(HttpJson.object()
                 .add("server", HttpJson.object()
                         .add("host", settings.server().host())
                         .add("port", settings.server().port())
@@ -38,16 +65,16 @@ public final class ConfigHandler implements HttpService {
                         .add("pool_size", db.poolSize())
                         .add("pool_timeout_ms", db.poolTimeout().toMillis()))
                 .add("data_dir", settings.dataDir().toString())
-                .build();
+                .build());
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::config)
+        rules.get("/", this::document)
                 .any("/", Problems.allow(Method.GET));
     }
 
-    private void config(ServerRequest request, ServerResponse response) {
+    private void document(ServerRequest request, ServerResponse response) {
         HttpJson.send(response, Status.OK_200, body);
     }
 }

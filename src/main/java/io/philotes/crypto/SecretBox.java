@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Map;
-import java.util.Set;
 
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -40,10 +39,6 @@ public final class SecretBox {
 
     public String activeKeyId() {
         return activeKeyId;
-    }
-
-    public Set<String> keyIds() {
-        return keys.keySet();
     }
 
     /**

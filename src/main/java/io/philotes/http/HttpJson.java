@@ -9,7 +9,6 @@ import java.util.Map;
 
 import io.helidon.common.media.type.MediaType;
 import io.helidon.common.media.type.MediaTypes;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -217,9 +216,5 @@ public final class HttpJson {
     private static boolean isJson(MediaType type) {
         return "application".equals(type.type())
                 && ("json".equals(type.subtype()) || type.subtype().endsWith("+json"));
-    }
-
-    static boolean hasBody(ServerRequest request) {
-        return request.headers().contains(HeaderNames.CONTENT_LENGTH) || request.headers().contains(HeaderNames.TRANSFER_ENCODING);
     }
 }

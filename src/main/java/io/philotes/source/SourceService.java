@@ -168,8 +168,15 @@ public final class SourceService {
      * @return the connection parameters
      */
     public SourceSpec spec(Source source) {
-        return new SourceSpec(source.host(), source.port(), source.database(), source.username(),
-                secrets.open(source.password(), source.id().toString()), source.sslMode(), source.slotName(), source.publicationName());
+        String password;
+        try {
+            password = secrets.open(source.password(), source.id().toString());
+        } catch (SecretBox.SecretBoxException e) {
+            throw ApiException.conflict("The stored password of source " + source.id() + " cannot be decrypted: " + e.getMessage()
+                    + ". Set it again with PUT /api/v1/sources/" + source.id() + " {\"password\": ...}");
+        }
+        return new SourceSpec(source.host(), source.port(), source.database(), source.username(), password, source.sslMode(),
+                source.slotName(), source.publicationName());
     }
 
     private ApiException staleOrGone(UUID id, int expected) {

@@ -91,6 +91,22 @@ class SourceApiTest {
     }
 
     @Test
+    void aPasswordCopiedFromAnotherRowDoesNotDecrypt() throws Exception {
+        JsonObject a = create("copy-from");
+        JsonObject b = create("copy-to");
+        try (Connection c = app.database().connect(); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE philotes.sources SET password_ciphertext = (SELECT password_ciphertext FROM philotes.sources WHERE id = '"
+                             + a.getString("id") + "') WHERE id = '" + b.getString("id") + "'");
+        }
+        ApiClient.Response r = api.post("/api/v1/sources/" + b.getString("id") + "/test", "");
+        assertThat(r.status(), is(409));
+        assertThat(r.json().getString("detail"), containsString("cannot be decrypted"));
+        assertThat(r.json().getString("detail"), containsString("belongs to another record"));
+        assertThat(r.body(), not(containsString(PASSWORD)));
+        assertThat(api.put("/api/v1/sources/" + b.getString("id"), "{\"password\":\"fresh\"}").status(), is(200));
+    }
+
+    @Test
     void duplicateNameIsAConflict() {
         create("dup-name");
         ApiClient.Response r = api.post("/api/v1/sources", SourceJson.named("dup-name", 5432).toString());

@@ -1,8 +1,6 @@
 package io.philotes.source;
 
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.sql.Array;
 import java.sql.Connection;
@@ -96,8 +94,9 @@ public final class ConnectionTester {
         private String current;
         private long currentStart;
         private String errorDetail;
+        private volatile Socket socket;
         private volatile Connection connection;
-        private boolean abandoned;
+        private volatile boolean abandoned;
 
         Run(SourceSpec spec, long deadline) {
             this.spec = spec;
@@ -115,26 +114,22 @@ public final class ConnectionTester {
                 if (address == null) {
                     return;
                 }
-                Boolean reachable = step("connect", () -> {
-                    try (Socket socket = new Socket()) {
-                        socket.connect(new InetSocketAddress(address, spec.port()), (int) remaining().toMillis());
-                    } catch (IOException e) {
-                        throw SourceConnector.classify(e, spec, address, remaining());
-                    }
-                    return new Outcome<>(true, pass("connect", "TCP connection to port " + spec.port() + " succeeded",
-                                                    address.getHostAddress() + ":" + spec.port(), null));
+                Socket opened = step("connect", () -> {
+                    Socket connected = connector.open(spec, address, remaining());
+                    socket = connected;
+                    return new Outcome<>(connected, pass("connect", "TCP connection to port " + spec.port() + " succeeded",
+                                                         address.getHostAddress() + ":" + spec.port(), null));
                 });
-                if (reachable == null) {
+                if (opened == null) {
                     return;
                 }
+                // The login goes over the same connection, so a test costs the source one connection. Should the
+                // time run out, abandon() resets it, which ends this attempt at once.
                 Connection c = step("authenticate", () -> {
-                    // The caller answers at the deadline; this attempt may read a second longer, so that in a storm
-                    // of tests against a silent peer, abandoned attempts wind down after the answers have gone out
-                    // instead of competing with them (bench/connection-storm: reader p99 roughly halved).
-                    Connection opened = connector.connect(spec, address, remaining().plusSeconds(1), false);
-                    connection = opened;
-                    return new Outcome<>(opened, pass("authenticate", "logged in as " + spec.username() + " to database " + spec.database(),
-                                                      null, null));
+                    Connection loggedIn = connector.login(spec, opened, remaining(), false);
+                    connection = loggedIn;
+                    return new Outcome<>(loggedIn, pass("authenticate", "logged in as " + spec.username() + " to database " + spec.database(),
+                                                        null, null));
                 });
                 if (c == null) {
                     return;
@@ -358,12 +353,16 @@ public final class ConnectionTester {
 
         private void close() {
             Connection c = connection;
-            if (c != null) {
+            if (c != null && !abandoned) {
                 try {
-                    c.abort(Runnable::run);
-                } catch (SQLException | RuntimeException ignored) {
-                    // closing a broken connection
+                    c.close();
+                } catch (SQLException ignored) {
+                    // the test is over either way
                 }
+            }
+            Socket s = socket;
+            if (s != null && (c == null || abandoned)) {
+                SourceConnector.abort(s);
             }
         }
 

@@ -1,9 +1,12 @@
 package io.philotes.source;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
@@ -16,8 +19,8 @@ import java.util.Properties;
 import javax.net.ssl.SSLException;
 
 import io.philotes.net.HostPolicy;
-import org.postgresql.Driver;
 import io.philotes.net.PinnedSocketFactory;
+import org.postgresql.Driver;
 
 /**
  * Opens JDBC connections to source databases, only to addresses the host policy approved and only with
@@ -50,7 +53,7 @@ public final class SourceConnector {
     }
 
     /**
-     * Connects to a source.
+     * Connects to a source and logs in.
      *
      * @param spec        where and as whom
      * @param address     the approved address to connect to
@@ -60,6 +63,40 @@ public final class SourceConnector {
      * @throws SourceFailure naming the cause
      */
     public Connection connect(SourceSpec spec, InetAddress address, Duration timeout, boolean replication) {
+        return login(spec, open(spec, address, timeout), timeout, replication);
+    }
+
+    /**
+     * Opens the TCP connection to a source.
+     *
+     * @param spec    the source (its port, and names for messages)
+     * @param address the approved address to connect to
+     * @param timeout bound on connecting
+     * @return the connected socket
+     * @throws SourceFailure naming the cause
+     */
+    public Socket open(SourceSpec spec, InetAddress address, Duration timeout) {
+        Socket socket = new Socket();
+        try {
+            socket.connect(new InetSocketAddress(address, spec.port()), (int) Math.max(1, timeout.toMillis()));
+            return socket;
+        } catch (IOException e) {
+            abort(socket);
+            throw classify(e, spec, address, timeout);
+        }
+    }
+
+    /**
+     * Logs in over a connected socket, which the connection then owns; on failure the socket is closed.
+     *
+     * @param spec        where and as whom
+     * @param socket      a socket from {@link #open}
+     * @param timeout     bound on each read
+     * @param replication whether to open a logical replication connection
+     * @return an open connection
+     * @throws SourceFailure naming the cause
+     */
+    public Connection login(SourceSpec spec, Socket socket, Duration timeout, boolean replication) {
         Properties p = new Properties();
         p.setProperty("user", spec.username());
         p.setProperty("password", spec.password());
@@ -71,13 +108,13 @@ public final class SourceConnector {
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("logServerErrorDetail", "false");
         p.setProperty("socketFactory", PinnedSocketFactory.class.getName());
-        p.setProperty("socketFactoryArg", address.getHostAddress());
         if (replication) {
             p.setProperty("replication", "database");
             p.setProperty("preferQueryMode", "simple");
             p.setProperty("assumeMinServerVersion", "12");
         }
-        try {
+        try (PinnedSocketFactory.Ticket ticket = PinnedSocketFactory.handOver(socket)) {
+            p.setProperty("socketFactoryArg", ticket.argument());
             // The driver directly: DriverManager checks every registered driver against the caller's class
             // loader on each call, which adds up in a storm of connection tests.
             Connection connection = DRIVER.connect(url(spec), p);
@@ -86,7 +123,25 @@ public final class SourceConnector {
             }
             return connection;
         } catch (SQLException e) {
-            throw classify(e, spec, address, timeout);
+            abort(socket);
+            throw classify(e, spec, socket.getInetAddress(), timeout);
+        }
+    }
+
+    /**
+     * Drops a connection at once: a reset rather than an orderly close, so that neither side keeps the
+     * connection around (an orderly close leaves it in FIN-WAIT for a minute while the peer stays silent,
+     * and a storm of abandoned tests would use up the local ports). Any thread blocked on it fails.
+     *
+     * @param socket the socket
+     */
+    public static void abort(Socket socket) {
+        try (socket) {
+            if (!socket.isClosed()) {
+                socket.setSoLinger(true, 0);
+            }
+        } catch (IOException ignored) {
+            // closing anyway
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,6 +27,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The CDC pre-flight test against real PostgreSQL servers and misbehaving peers, loopback only. */
 class ConnectionTestApiTest {
@@ -170,6 +172,15 @@ class ConnectionTestApiTest {
             assertThat(status(checks, "connect"), is("pass"));
             assertThat(status(checks, "authenticate"), is("fail"));
             assertThat(report.getString("error_detail"), containsString("timeout"));
+            // One connection per test, and an abandoned one is reset rather than left open for the peer to hold.
+            assertThat(held.size(), is(1));
+            Socket peer = held.getFirst();
+            peer.setSoTimeout(1000);
+            assertThrows(SocketException.class, () -> {
+                while (peer.getInputStream().read() >= 0) {
+                    // the login request the attempt sent, then the reset
+                }
+            });
         } finally {
             for (Socket s : held) {
                 s.close();

@@ -43,10 +43,10 @@ public final class NamedSql {
      */
     public <T> List<T> list(String name, Map<String, ?> params, Function<Row, T> mapper) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, name, params); ResultSet rs = ps.executeQuery()) {
-            Map<String, Integer> columns = Row.columns(rs.getMetaData());
+            Row row = new Row(rs, name);
             List<T> rows = new ArrayList<>();
             while (rs.next()) {
-                rows.add(mapper.apply(Row.read(rs, columns)));
+                rows.add(mapper.apply(row));
             }
             return rows;
         } catch (SQLException e) {
@@ -65,7 +65,7 @@ public final class NamedSql {
      */
     public <T> Optional<T> one(String name, Map<String, ?> params, Function<Row, T> mapper) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, name, params); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(mapper.apply(Row.read(rs, Row.columns(rs.getMetaData())))) : Optional.empty();
+            return rs.next() ? Optional.of(mapper.apply(new Row(rs, name))) : Optional.empty();
         } catch (SQLException e) {
             throw new DatabaseException(name, e);
         }

@@ -1,81 +1,73 @@
 package io.philotes.db;
 
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
 
-/** One result row, read by column label with typed getters; nullable getters return null for SQL NULL. */
+/**
+ * The current row of a result, read by column label with typed getters; nullable getters return null for
+ * SQL NULL. A view, valid only while the row mapper runs: it reads just the columns the mapper asks for,
+ * and the label lookup is pgjdbc's, which it caches with the prepared statement.
+ */
 public final class Row {
-    private final Map<String, Integer> columns;
-    private final Object[] values;
+    private final ResultSet rs;
+    private final String statement;
 
-    private Row(Map<String, Integer> columns, Object[] values) {
-        this.columns = columns;
-        this.values = values;
-    }
-
-    static Map<String, Integer> columns(ResultSetMetaData meta) throws SQLException {
-        Map<String, Integer> columns = new HashMap<>();
-        for (int i = 1; i <= meta.getColumnCount(); i++) {
-            columns.putIfAbsent(meta.getColumnLabel(i), i - 1);
-        }
-        return columns;
-    }
-
-    static Row read(ResultSet rs, Map<String, Integer> columns) throws SQLException {
-        Object[] values = new Object[columns.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = rs.getObject(i + 1);
-        }
-        return new Row(columns, values);
-    }
-
-    public Object value(String column) {
-        Integer index = columns.get(column);
-        if (index == null) {
-            throw new IllegalArgumentException("The result has no column " + column);
-        }
-        return values[index];
+    Row(ResultSet rs, String statement) {
+        this.rs = rs;
+        this.statement = statement;
     }
 
     public String text(String column) {
-        Object v = value(column);
-        return v == null ? null : v.toString();
+        try {
+            return rs.getString(column);
+        } catch (SQLException e) {
+            throw new DatabaseException(statement, e);
+        }
     }
 
     public UUID uuid(String column) {
-        return (UUID) value(column);
+        try {
+            return rs.getObject(column, UUID.class);
+        } catch (SQLException e) {
+            throw new DatabaseException(statement, e);
+        }
     }
 
+    /** A column that is never NULL. */
     public int integer(String column) {
-        return ((Number) value(column)).intValue();
+        try {
+            return rs.getInt(column);
+        } catch (SQLException e) {
+            throw new DatabaseException(statement, e);
+        }
     }
 
+    /** A column that is never NULL. */
     public long whole(String column) {
-        return ((Number) value(column)).longValue();
-    }
-
-    public boolean bool(String column) {
-        return (Boolean) value(column);
+        try {
+            return rs.getLong(column);
+        } catch (SQLException e) {
+            throw new DatabaseException(statement, e);
+        }
     }
 
     public byte[] bytes(String column) {
-        return (byte[]) value(column);
+        try {
+            return rs.getBytes(column);
+        } catch (SQLException e) {
+            throw new DatabaseException(statement, e);
+        }
     }
 
     public Instant instant(String column) {
-        Object value = value(column);
-        return switch (value) {
-            case null -> null;
-            case Timestamp t -> t.toInstant();
-            case OffsetDateTime o -> o.toInstant();
-            default -> throw new IllegalStateException("Column " + column + " is not a timestamp: " + value.getClass());
-        };
+        try {
+            OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+            return value == null ? null : value.toInstant();
+        } catch (SQLException e) {
+            throw new DatabaseException(statement, e);
+        }
     }
 }

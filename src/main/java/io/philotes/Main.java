@@ -17,6 +17,7 @@ import io.philotes.crypto.Keyring;
 import io.philotes.crypto.SecretBox;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
+import io.philotes.db.EmbeddedDatabase;
 import io.philotes.db.Migrations;
 import io.philotes.db.SqlStatements;
 import io.philotes.http.AccessLog;
@@ -210,6 +211,11 @@ public final class Main {
     }
 
     private static Database openDatabase(Settings settings, SqlStatements statements) {
+        if (settings.db().embedded() && !EmbeddedDatabase.available()) {
+            throw new StartupException(ExitCode.BAD_CONFIGURATION, "db.url (DB_URL) is not set, and this build has no embedded PostgreSQL for "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + " (the slim runtime image has none): set DB_URL"
+                    + " to your PostgreSQL, e.g. DB_URL=jdbc:postgresql://db.example:5432/philotes with DB_USERNAME and DB_PASSWORD", null);
+        }
         try {
             return Database.open(settings, statements);
         } catch (RuntimeException e) {

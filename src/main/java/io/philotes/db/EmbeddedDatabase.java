@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -25,6 +26,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory) {
         this.postgres = postgres;
         this.directory = directory;
+    }
+
+    /**
+     * Whether this build carries PostgreSQL binaries for this machine; the slim runtime image does not.
+     *
+     * @return true when {@link #start} can work
+     */
+    public static boolean available() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String system = os.contains("linux") ? "linux" : os.contains("mac") ? "darwin" : os.contains("win") ? "windows" : os;
+        String machine = switch (System.getProperty("os.arch", "")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "arm_64";
+            default -> System.getProperty("os.arch", "");
+        };
+        // The file name zonky's binary resolver looks for.
+        return EmbeddedDatabase.class.getClassLoader().getResource("postgres-" + system + "-" + machine + ".txz") != null;
     }
 
     /**

@@ -51,6 +51,19 @@ class RuntimeImageIT {
     }
 
     @Test
+    void migrateAppliesTheMigrationsAndExits() throws Exception {
+        TestPostgres.Coordinates db = TestPostgres.freshDatabase();
+        Map<String, String> env = Map.of("DB_URL", db.url(), "DB_USERNAME", db.user(), "DB_PASSWORD", db.password(),
+                                         "SECRETS_KEYS", TestApp.TEST_KEY);
+        Run first = run(env, "migrate");
+        assertThat(first.output(), first.exitCode(), is(0));
+        assertThat(first.output(), containsString("Applied [V001__metadata_schema.sql"));
+        Run again = run(env, "migrate");
+        assertThat(again.output(), again.exitCode(), is(0));
+        assertThat(again.output(), containsString("The metadata database is up to date"));
+    }
+
+    @Test
     void servesAgainstPostgresqlAndStopsGracefullyOnSigterm() throws Exception {
         TestPostgres.Coordinates db = TestPostgres.freshDatabase();
         int port = freePort();

@@ -6,6 +6,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.logging.common.LogConfig;
@@ -114,12 +116,10 @@ public final class Main {
         Migrations migrations = Migrations.load(statements);
         Database database = openDatabase(settings, statements);
         DatabaseMonitor monitor = new DatabaseMonitor(database, migrations, MONITOR_INTERVAL, PING_TIMEOUT);
-        DatabaseMonitor.State first = monitor.check();
-        if (first.fatal()) {
-            database.close();
-            throw new StartupException(ExitCode.DATABASE_FAILURE, first.problem(), null);
-        }
-        monitor.start();
+        // The first check (connect, migrate) runs while the HTTP server starts: the service is live at once
+        // and ready when the check is done, and startup takes the longer of the two instead of their sum.
+        FutureTask<DatabaseMonitor.State> firstCheck = new FutureTask<>(monitor::check);
+        Thread.ofVirtual().name("philotes-first-database-check").start(firstCheck);
         SecretBox secrets = secretBox(settings, database);
         HttpJson json = new HttpJson(settings.http().bodyLimit());
         SourceConnector connector = new SourceConnector(settings.sources().hostPolicy());
@@ -157,6 +157,7 @@ public final class Main {
                 .build()
                 .start();
         if (!server.isRunning()) {
+            awaitQuietly(firstCheck);
             accessLog.close();
             monitor.close();
             database.close();
@@ -164,9 +165,30 @@ public final class Main {
             throw new StartupException(ExitCode.PORT_UNAVAILABLE,
                     problem != null ? problem : "The HTTP server could not start on " + settings.server().host() + ":" + server.port(), null);
         }
+        DatabaseMonitor.State first = awaitQuietly(firstCheck);
+        if (first.fatal()) {
+            server.stop();
+            accessLog.close();
+            monitor.close();
+            database.close();
+            throw new StartupException(ExitCode.DATABASE_FAILURE, first.problem(), null);
+        }
+        monitor.start();
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
                 settings.server().host(), server.port(), database.description());
         return new Philotes(server, accessLog, monitor, database);
+    }
+
+    /* The first database check's result; it never throws, so a failure here is an interrupted startup. */
+    private static DatabaseMonitor.State awaitQuietly(FutureTask<DatabaseMonitor.State> check) {
+        try {
+            return check.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Startup was interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("The first database check failed: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     private static void migrate(Settings settings) {

@@ -156,22 +156,21 @@ public final class Main {
                 .routing(routing)
                 .build()
                 .start();
-        if (!server.isRunning()) {
-            awaitQuietly(firstCheck);
+        DatabaseMonitor.State first = await(firstCheck);
+        if (!server.isRunning() || first.fatal()) {
+            StartupException failure;
+            if (server.isRunning()) {
+                server.stop();
+                failure = new StartupException(ExitCode.DATABASE_FAILURE, first.problem(), null);
+            } else {
+                String problem = portProblem(settings.server());
+                failure = new StartupException(ExitCode.PORT_UNAVAILABLE, problem != null ? problem
+                        : "The HTTP server could not start on " + settings.server().host() + ":" + server.port(), null);
+            }
             accessLog.close();
             monitor.close();
             database.close();
-            String problem = portProblem(settings.server());
-            throw new StartupException(ExitCode.PORT_UNAVAILABLE,
-                    problem != null ? problem : "The HTTP server could not start on " + settings.server().host() + ":" + server.port(), null);
-        }
-        DatabaseMonitor.State first = awaitQuietly(firstCheck);
-        if (first.fatal()) {
-            server.stop();
-            accessLog.close();
-            monitor.close();
-            database.close();
-            throw new StartupException(ExitCode.DATABASE_FAILURE, first.problem(), null);
+            throw failure;
         }
         monitor.start();
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
@@ -179,8 +178,8 @@ public final class Main {
         return new Philotes(server, accessLog, monitor, database);
     }
 
-    /* The first database check's result; it never throws, so a failure here is an interrupted startup. */
-    private static DatabaseMonitor.State awaitQuietly(FutureTask<DatabaseMonitor.State> check) {
+    /* The first database check's result; the check never throws, so a failure here is an interrupted startup. */
+    private static DatabaseMonitor.State await(FutureTask<DatabaseMonitor.State> check) {
         try {
             return check.get();
         } catch (InterruptedException e) {

@@ -35,11 +35,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
      */
     public static boolean available() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
         String system = os.contains("linux") ? "linux" : os.contains("mac") ? "darwin" : os.contains("win") ? "windows" : os;
-        String machine = switch (System.getProperty("os.arch", "")) {
+        String machine = switch (arch) {
             case "amd64", "x86_64" -> "x86_64";
             case "aarch64", "arm64" -> "arm_64";
-            default -> System.getProperty("os.arch", "");
+            default -> arch;
         };
         // The file name zonky's binary resolver looks for.
         return EmbeddedDatabase.class.getClassLoader().getResource("postgres-" + system + "-" + machine + ".txz") != null;

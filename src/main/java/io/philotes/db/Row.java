@@ -21,53 +21,42 @@ public final class Row {
     }
 
     public String text(String column) {
-        try {
-            return rs.getString(column);
-        } catch (SQLException e) {
-            throw new DatabaseException(statement, e);
-        }
+        return read(column, ResultSet::getString);
     }
 
     public UUID uuid(String column) {
-        try {
-            return rs.getObject(column, UUID.class);
-        } catch (SQLException e) {
-            throw new DatabaseException(statement, e);
-        }
+        return read(column, (r, c) -> r.getObject(c, UUID.class));
     }
 
     /** A column that is never NULL. */
     public int integer(String column) {
-        try {
-            return rs.getInt(column);
-        } catch (SQLException e) {
-            throw new DatabaseException(statement, e);
-        }
+        return read(column, ResultSet::getInt);
     }
 
     /** A column that is never NULL. */
     public long whole(String column) {
-        try {
-            return rs.getLong(column);
-        } catch (SQLException e) {
-            throw new DatabaseException(statement, e);
-        }
+        return read(column, ResultSet::getLong);
     }
 
     public byte[] bytes(String column) {
+        return read(column, ResultSet::getBytes);
+    }
+
+    public Instant instant(String column) {
+        OffsetDateTime value = read(column, (r, c) -> r.getObject(c, OffsetDateTime.class));
+        return value == null ? null : value.toInstant();
+    }
+
+    private <T> T read(String column, Getter<T> getter) {
         try {
-            return rs.getBytes(column);
+            return getter.get(rs, column);
         } catch (SQLException e) {
             throw new DatabaseException(statement, e);
         }
     }
 
-    public Instant instant(String column) {
-        try {
-            OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-            return value == null ? null : value.toInstant();
-        } catch (SQLException e) {
-            throw new DatabaseException(statement, e);
-        }
+    @FunctionalInterface
+    private interface Getter<T> {
+        T get(ResultSet rs, String column) throws SQLException;
     }
 }

@@ -353,15 +353,14 @@ public final class ConnectionTester {
 
         private void close() {
             Connection c = connection;
+            Socket s = socket;
             if (c != null && !abandoned) {
                 try {
                     c.close();
                 } catch (SQLException ignored) {
                     // the test is over either way
                 }
-            }
-            Socket s = socket;
-            if (s != null && (c == null || abandoned)) {
+            } else if (s != null) {
                 SourceConnector.abort(s);
             }
         }

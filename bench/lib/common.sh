@@ -35,13 +35,14 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# start_philotes VAR=VALUE... : starts the jar on the embedded database in a fresh data directory.
+# start_philotes VAR=VALUE... : starts the jar on the embedded database in a fresh data directory (a DB_URL
+# in the caller's environment is ignored).
 # Sets PHILOTES_PID, PHILOTES_URL, PHILOTES_LOG, PG_PORT.
 start_philotes() {
   BENCH_DIR=$(mktemp -d /tmp/philotes-bench.XXXXXX)
   PHILOTES_LOG=$BENCH_DIR/philotes.log
   local port; port=$(free_port)
-  (cd "$BENCH_DIR" && env DATA_DIR="$BENCH_DIR/data" SERVER_PORT="$port" SERVER_HOST=127.0.0.1 HTTP_RATE_LIMIT=0 "$@" \
+  (cd "$BENCH_DIR" && env -u DB_URL -u DB_USERNAME -u DB_PASSWORD -u PHILOTES_CONFIG DATA_DIR="$BENCH_DIR/data" SERVER_PORT="$port" SERVER_HOST=127.0.0.1 HTTP_RATE_LIMIT=0 "$@" \
       java ${JAVA_OPTS:-} -jar "$BENCH_ROOT/target/philotes.jar" >"$PHILOTES_LOG" 2>&1) &
   PHILOTES_PID=$!
   PHILOTES_URL="http://127.0.0.1:$port"

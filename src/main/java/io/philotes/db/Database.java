@@ -45,6 +45,9 @@ public final class Database implements AutoCloseable {
         config.setValidationTimeout(Math.max(250, Math.min(1000, db.poolTimeout().toMillis() - 1)));
         config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", "philotes");
+        // The schema needs PostgreSQL 13 (gen_random_uuid). Saying so lets the driver send the application
+        // name in the startup message instead of a SET round trip on each new connection.
+        config.addDataSourceProperty("assumeMinServerVersion", "13");
         config.addDataSourceProperty("connectTimeout", String.valueOf(seconds(db.poolTimeout())));
         config.addDataSourceProperty("tcpKeepAlive", "true");
         // PostgreSQL's error detail can quote row values (e.g. "Failing row contains ..."); keep them out of

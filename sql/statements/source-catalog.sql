@@ -54,3 +54,17 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
   AND ((? = '*' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%')
        OR n.nspname = ?)
 ORDER BY n.nspname, c.relname, a.attnum
+
+-- name: catalog-tables-named
+-- The tables among the given (schema, table) pairs that exist, with the same facts as catalog-tables.
+SELECT n.nspname AS schema_name, c.relname AS table_name, c.relkind::text AS kind, c.relreplident::text AS replica_identity,
+       GREATEST(c.reltuples, 0)::bigint AS estimated_rows, pg_total_relation_size(c.oid) AS size_bytes,
+       ARRAY(SELECT a.attname::text FROM pg_constraint k
+             CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS key(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = key.attnum
+             WHERE k.conrelid = c.oid AND k.contype = 'p' ORDER BY key.ord) AS primary_key,
+       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) AS has_identity_index
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND (n.nspname::text, c.relname::text) IN (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[])))
+ORDER BY n.nspname, c.relname

@@ -28,6 +28,9 @@ import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
 import io.philotes.http.RateLimiter;
 import io.philotes.http.RequestGuards;
+import io.philotes.pipeline.PipelineHandler;
+import io.philotes.pipeline.PipelineRepository;
+import io.philotes.pipeline.PipelineService;
 import io.philotes.source.ConnectionTester;
 import io.philotes.source.SourceConnector;
 import io.philotes.source.SourceHandler;
@@ -138,6 +141,7 @@ public final class Main {
                 .register("/api/v1/version", DocumentHandler.version(BuildInfo.load()))
                 .register("/api/v1/config", DocumentHandler.config(settings))
                 .register("/api/v1/sources", new SourceHandler(sources, json))
+                .register("/api/v1/pipelines", new PipelineHandler(new PipelineService(new PipelineRepository(database.sql()), sources), json))
                 .register(new OpenApiHandler())
                 .error(Throwable.class, Problems::handle)
                 .any(Problems::notFound);

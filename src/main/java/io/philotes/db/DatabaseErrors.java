@@ -3,7 +3,7 @@ package io.philotes.db;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 
-/** Tells an unreachable database apart from a failed statement. */
+/** Tells an unreachable database apart from a failed statement, and which constraint a statement broke. */
 public final class DatabaseErrors {
     private DatabaseErrors() {
     }
@@ -28,6 +28,27 @@ public final class DatabaseErrors {
             }
             if (t instanceof java.net.ConnectException || t instanceof java.net.SocketException
                     || t instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** SQLSTATE of a unique-constraint violation. */
+    public static final String UNIQUE_VIOLATION = "23505";
+    /** SQLSTATE of a foreign-key violation. */
+    public static final String FOREIGN_KEY_VIOLATION = "23503";
+
+    /**
+     * Whether a failure carries an SQLSTATE anywhere in its cause chain.
+     *
+     * @param error any throwable
+     * @param state the SQLSTATE, e.g. {@link #UNIQUE_VIOLATION}
+     * @return true when one of the causes is an SQLException with that state
+     */
+    public static boolean hasSqlState(Throwable error, String state) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && state.equals(sql.getSQLState())) {
                 return true;
             }
         }

@@ -42,13 +42,8 @@ public final class NamedSql {
      * @return every row, mapped
      */
     public <T> List<T> list(String name, Map<String, ?> params, Function<Row, T> mapper) {
-        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, name, params); ResultSet rs = ps.executeQuery()) {
-            Row row = new Row(rs, name);
-            List<T> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(mapper.apply(row));
-            }
-            return rows;
+        try (Connection c = pool.getConnection()) {
+            return new Session(c).list(name, params, mapper);
         } catch (SQLException e) {
             throw new DatabaseException(name, e);
         }
@@ -64,8 +59,8 @@ public final class NamedSql {
      * @return the first row, mapped, if any
      */
     public <T> Optional<T> one(String name, Map<String, ?> params, Function<Row, T> mapper) {
-        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, name, params); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(mapper.apply(new Row(rs, name))) : Optional.empty();
+        try (Connection c = pool.getConnection()) {
+            return new Session(c).one(name, params, mapper);
         } catch (SQLException e) {
             throw new DatabaseException(name, e);
         }
@@ -79,25 +74,121 @@ public final class NamedSql {
      * @return rows affected
      */
     public long dml(String name, Map<String, ?> params) {
-        try (Connection c = pool.getConnection(); PreparedStatement ps = prepare(c, name, params)) {
-            return ps.executeLargeUpdate();
+        try (Connection c = pool.getConnection()) {
+            return new Session(c).dml(name, params);
         } catch (SQLException e) {
             throw new DatabaseException(name, e);
         }
     }
 
-    private PreparedStatement prepare(Connection c, String name, Map<String, ?> params) throws SQLException {
-        Positional p = converted.computeIfAbsent(name, n -> Positional.of(statements.sql(n)));
-        PreparedStatement ps = c.prepareStatement(p.sql());
-        for (int i = 0; i < p.names().size(); i++) {
-            String param = p.names().get(i);
-            if (!params.containsKey(param)) {
-                ps.close();
-                throw new IllegalArgumentException("Statement " + name + " needs parameter :" + param);
+    /**
+     * Runs statements in one transaction: it commits when the work returns and rolls back when it throws
+     * (the exception then goes on unchanged).
+     *
+     * @param work   the statements, run on the session it is given
+     * @param <T>    result type
+     * @return what the work returned
+     */
+    public <T> T transaction(Function<Session, T> work) {
+        try (Connection c = pool.getConnection()) {
+            // The pool restores auto-commit when the connection comes back.
+            c.setAutoCommit(false);
+            try {
+                T result = work.apply(new Session(c));
+                c.commit();
+                return result;
+            } catch (RuntimeException | Error e) {
+                rollback(c, e);
+                throw e;
             }
-            ps.setObject(i + 1, params.get(param));
+        } catch (SQLException e) {
+            throw new DatabaseException("transaction", e);
         }
-        return ps;
+    }
+
+    private static void rollback(Connection c, Throwable failure) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Named statements on one connection, e.g. inside a {@link #transaction(Function) transaction}. */
+    public final class Session {
+        private final Connection connection;
+
+        private Session(Connection connection) {
+            this.connection = connection;
+        }
+
+        /**
+         * Runs a query.
+         *
+         * @param name   statement name
+         * @param params named parameters (values may be null)
+         * @param mapper row mapper
+         * @param <T>    row type
+         * @return every row, mapped
+         */
+        public <T> List<T> list(String name, Map<String, ?> params, Function<Row, T> mapper) {
+            try (PreparedStatement ps = prepare(name, params); ResultSet rs = ps.executeQuery()) {
+                Row row = new Row(rs, name);
+                List<T> rows = new ArrayList<>();
+                while (rs.next()) {
+                    rows.add(mapper.apply(row));
+                }
+                return rows;
+            } catch (SQLException e) {
+                throw new DatabaseException(name, e);
+            }
+        }
+
+        /**
+         * Runs a query expected to return at most one row.
+         *
+         * @param name   statement name
+         * @param params named parameters
+         * @param mapper row mapper
+         * @param <T>    row type
+         * @return the first row, mapped, if any
+         */
+        public <T> Optional<T> one(String name, Map<String, ?> params, Function<Row, T> mapper) {
+            try (PreparedStatement ps = prepare(name, params); ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(mapper.apply(new Row(rs, name))) : Optional.empty();
+            } catch (SQLException e) {
+                throw new DatabaseException(name, e);
+            }
+        }
+
+        /**
+         * Runs an insert, update or delete.
+         *
+         * @param name   statement name
+         * @param params named parameters
+         * @return rows affected
+         */
+        public long dml(String name, Map<String, ?> params) {
+            try (PreparedStatement ps = prepare(name, params)) {
+                return ps.executeLargeUpdate();
+            } catch (SQLException e) {
+                throw new DatabaseException(name, e);
+            }
+        }
+
+        private PreparedStatement prepare(String name, Map<String, ?> params) throws SQLException {
+            Positional p = converted.computeIfAbsent(name, n -> Positional.of(statements.sql(n)));
+            PreparedStatement ps = connection.prepareStatement(p.sql());
+            for (int i = 0; i < p.names().size(); i++) {
+                String param = p.names().get(i);
+                if (!params.containsKey(param)) {
+                    ps.close();
+                    throw new IllegalArgumentException("Statement " + name + " needs parameter :" + param);
+                }
+                ps.setObject(i + 1, params.get(param));
+            }
+            return ps;
+        }
     }
 
     /**

@@ -38,6 +38,11 @@ public final class Row {
         return read(column, ResultSet::getLong);
     }
 
+    /** A column that is never NULL. */
+    public boolean bool(String column) {
+        return read(column, ResultSet::getBoolean);
+    }
+
     public byte[] bytes(String column) {
         return read(column, ResultSet::getBytes);
     }

@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Map;
+import java.util.function.Function;
 
 import io.helidon.common.media.type.MediaType;
 import io.helidon.common.media.type.MediaTypes;
@@ -112,6 +114,36 @@ public final class HttpJson {
         JsonArrayBuilder array = BUILDERS.createArrayBuilder();
         values.forEach(array::add);
         return array;
+    }
+
+    /**
+     * Adds a field that may be absent: nothing for null, the RFC 3339 form of an instant, else the text.
+     *
+     * @param object the object being built
+     * @param name   field name
+     * @param value  the value, or null
+     */
+    public static void optional(JsonObjectBuilder object, String name, Object value) {
+        if (value != null) {
+            object.add(name, value instanceof Instant i ? i.toString() : value.toString());
+        }
+    }
+
+    /**
+     * Sends one page of a list: {@code {"<name>": [...], "total_count": N, "next_cursor"?: "..."}}.
+     *
+     * @param response the response
+     * @param name     the list's field name, e.g. {@code sources}
+     * @param page     the page
+     * @param item     JSON of one item
+     * @param <T>      item type
+     */
+    public static <T> void sendPage(ServerResponse response, String name, PageRequest.Page<T> page, Function<T, JsonValue> item) {
+        JsonArrayBuilder items = array();
+        page.items().forEach(i -> items.add(item.apply(i)));
+        JsonObjectBuilder body = object().add(name, items).add("total_count", page.total());
+        page.nextCursor().ifPresent(c -> body.add("next_cursor", c));
+        send(response, Status.OK_200, body.build());
     }
 
     /**

@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 import io.helidon.common.parameters.Parameters;
 
@@ -38,11 +40,38 @@ public record PageRequest(int limit, Optional<Cursor> after) {
                 limit = -1;
             }
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw ApiException.validation(java.util.List.of(new FieldError("limit", "must be a whole number from 1 to " + MAX_LIMIT)));
+                throw ApiException.validation(List.of(new FieldError("limit", "must be a whole number from 1 to " + MAX_LIMIT)));
             }
         }
         Optional<Cursor> after = query.contains("cursor") ? Optional.of(Cursor.decode(query.get("cursor"))) : Optional.empty();
         return new PageRequest(limit, after);
+    }
+
+    /**
+     * Cuts the page out of the rows a list query returned; the query fetches {@code limit + 1} rows, and
+     * an extra row means there is a next page.
+     *
+     * @param rows     up to {@code limit + 1} rows, newest first
+     * @param total    how many match the filters
+     * @param position the cursor position of a row
+     * @param <T>      row type
+     * @return the page
+     */
+    public <T> Page<T> page(List<T> rows, long total, Function<T, Cursor> position) {
+        boolean more = rows.size() > limit;
+        List<T> items = more ? rows.subList(0, limit) : rows;
+        return new Page<>(items, total, more ? Optional.of(position.apply(items.getLast()).encode()) : Optional.empty());
+    }
+
+    /**
+     * One page of a list.
+     *
+     * @param items      the items
+     * @param total      how many match the filters
+     * @param nextCursor cursor of the next page, when there is one
+     * @param <T>        item type
+     */
+    public record Page<T>(List<T> items, long total, Optional<String> nextCursor) {
     }
 
     /**

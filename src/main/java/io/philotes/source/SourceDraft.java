@@ -1,16 +1,14 @@
 package io.philotes.source;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import io.philotes.config.Settings;
 import io.philotes.http.ApiException;
 import io.philotes.http.FieldError;
-import jakarta.json.JsonNumber;
+import io.philotes.http.FieldReader;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -60,124 +58,63 @@ public record SourceDraft(String name, String type, String host, Integer port, S
      */
     public static SourceDraft parse(JsonObject body, Mode mode) {
         List<FieldError> errors = new ArrayList<>();
-        for (String key : body.keySet()) {
-            if (READ_ONLY.contains(key)) {
-                errors.add(new FieldError(key, "is read-only and cannot be set"));
-            } else if (!FIELDS.contains(key)) {
-                errors.add(new FieldError(key, "is not a source field"));
-            }
+        FieldReader r = new FieldReader(body, errors, "");
+        r.onlyFields(FIELDS, READ_ONLY, "a source field");
+        if (r.has("database") && r.has("database_name")) {
+            r.error("database_name", "is an alias of database; send only one of them");
         }
-        if (body.containsKey("database") && body.containsKey("database_name")) {
-            errors.add(new FieldError("database_name", "is an alias of database; send only one of them"));
-        }
-        Reader r = new Reader(body, errors);
         String name = r.text("name", mode == Mode.CREATE, 255, false, s -> { });
         String type = r.text("type", false, 32, false, s -> {
             if (!"postgresql".equals(s)) {
-                errors.add(new FieldError("type", "must be postgresql, the only supported type"));
+                r.error("type", "must be postgresql, the only supported type");
             }
         });
         String host = r.text("host", mode != Mode.UPDATE, 253, false, s -> {
             if (!HOST.matcher(s).matches()) {
-                errors.add(new FieldError("host", "must be a host name or IP address only (no scheme, port, path, query or spaces)"));
+                r.error("host", "must be a host name or IP address only (no scheme, port, path, query or spaces)");
             }
         });
-        Integer port = r.port();
-        String databaseKey = body.containsKey("database_name") ? "database_name" : "database";
-        String database = r.text(databaseKey, mode != Mode.UPDATE, 63, true, s -> noUrlCharacters(databaseKey, s, errors));
+        Long port = r.whole("port", 1, 65535);
+        String databaseKey = r.has("database_name") ? "database_name" : "database";
+        String database = r.text(databaseKey, mode != Mode.UPDATE, 63, true, s -> {
+            if (s.chars().anyMatch(c -> "?&=/\\".indexOf(c) >= 0)) {
+                r.error(databaseKey, "must not contain ? & = / or \\");
+            }
+        });
         String username = r.text("username", mode != Mode.UPDATE, 63, true, s -> { });
-        String password = r.text("password", mode == Mode.CREATE, 1024, false, s -> { });
-        if (password == null && mode == Mode.TEST && !body.containsKey("password")) {
-            errors.add(new FieldError("password", "is required"));
+        String password = r.secret("password", mode == Mode.CREATE, 1024);
+        if (password == null && mode == Mode.TEST && !r.has("password")) {
+            r.error("password", "is required");
         }
         String sslMode = r.text("ssl_mode", false, 16, false, s -> {
             if (!Settings.SSL_MODES.contains(s)) {
-                errors.add(new FieldError("ssl_mode", "must be one of disable, allow, prefer, require, verify-ca, verify-full"));
+                r.error("ssl_mode", "must be one of disable, allow, prefer, require, verify-ca, verify-full");
             }
         });
-        String slot = r.identifier("slot_name");
-        String publication = r.identifier("publication_name");
+        String slot = identifier(body, r, "slot_name");
+        String publication = identifier(body, r, "publication_name");
         if (!errors.isEmpty()) {
             throw ApiException.validation(errors);
         }
-        return new SourceDraft(name, type, host, port, database, username, password, sslMode, slot, publication);
+        return new SourceDraft(name, type, host, port == null ? null : port.intValue(), database, username, password, sslMode, slot,
+                               publication);
     }
 
-    private static void noUrlCharacters(String field, String value, List<FieldError> errors) {
-        if (value.chars().anyMatch(c -> "?&=/\\".indexOf(c) >= 0)) {
-            errors.add(new FieldError(field, "must not contain ? & = / or \\"));
-        }
-    }
-
-    /* Reads typed fields, adding a precise error for each problem and returning null for a bad field. */
-    private record Reader(JsonObject body, List<FieldError> errors) {
-        String text(String key, boolean required, int maxLength, boolean bytes, Consumer<String> rule) {
-            JsonValue value = body.get(key);
-            if (value == null) {
-                if (required) {
-                    errors.add(new FieldError(key, "is required"));
-                }
-                return null;
-            }
-            if (!(value instanceof JsonString s)) {
-                errors.add(new FieldError(key, value == JsonValue.NULL ? "must not be null" : "must be a string"));
-                return null;
-            }
-            String text = s.getString();
-            int length = bytes ? text.getBytes(StandardCharsets.UTF_8).length : text.codePointCount(0, text.length());
-            if (text.isEmpty() && !"password".equals(key)) {
-                errors.add(new FieldError(key, "must not be empty"));
-            } else if (length > maxLength) {
-                errors.add(new FieldError(key, "must be at most " + maxLength + (bytes ? " bytes" : " characters")));
-            } else if (text.chars().anyMatch(Character::isISOControl)) {
-                errors.add(new FieldError(key, "must not contain control characters"));
-            } else if (!"password".equals(key) && !text.equals(text.strip())) {
-                errors.add(new FieldError(key, "must not start or end with white space"));
-            } else {
-                int before = errors.size();
-                rule.accept(text);
-                return errors.size() == before ? text : null;
-            }
+    /* A slot or publication name; null clears it (returned as ""). */
+    private static String identifier(JsonObject body, FieldReader r, String key) {
+        JsonValue value = body.get(key);
+        if (value == null) {
             return null;
         }
-
-        Integer port() {
-            JsonValue value = body.get("port");
-            if (value == null) {
-                return null;
-            }
-            if (!(value instanceof JsonNumber n) || !n.isIntegral()) {
-                errors.add(new FieldError("port", "must be a whole number from 1 to 65535"));
-                return null;
-            }
-            long port;
-            try {
-                port = n.longValueExact();
-            } catch (ArithmeticException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                errors.add(new FieldError("port", "must be a whole number from 1 to 65535"));
-                return null;
-            }
-            return (int) port;
+        if (value == JsonValue.NULL) {
+            return "";
         }
-
-        String identifier(String key) {
-            JsonValue value = body.get(key);
-            if (value == null) {
-                return null;
-            }
-            if (value == JsonValue.NULL) {
-                return "";
-            }
-            if (!(value instanceof JsonString s) || !IDENTIFIER.matcher(s.getString()).matches()) {
-                errors.add(new FieldError(key, "must be a PostgreSQL identifier: a lower-case letter or _, then up to 62"
-                        + " lower-case letters, digits or _ (or null to clear it)"));
-                return null;
-            }
-            return s.getString();
+        if (!(value instanceof JsonString s) || !IDENTIFIER.matcher(s.getString()).matches()) {
+            r.error(key, "must be a PostgreSQL identifier: a lower-case letter or _, then up to 62"
+                    + " lower-case letters, digits or _ (or null to clear it)");
+            return null;
         }
+        return s.getString();
     }
 
     /**

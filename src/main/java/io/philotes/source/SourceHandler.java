@@ -1,6 +1,5 @@
 package io.philotes.source;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -11,10 +10,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.philotes.http.ApiException;
 import io.philotes.http.HttpJson;
 import io.philotes.http.PageRequest;
 import io.philotes.http.Problems;
+import io.philotes.http.RequestIds;
 import io.philotes.http.Versions;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -48,14 +47,8 @@ public final class SourceHandler implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        PageRequest page = PageRequest.from(req.query());
         String status = req.query().contains("status") ? req.query().get("status") : null;
-        SourceService.Page result = service.list(status, page);
-        JsonArrayBuilder items = HttpJson.array();
-        result.items().forEach(s -> items.add(json(s)));
-        JsonObjectBuilder body = HttpJson.object().add("sources", items).add("total_count", result.total());
-        result.nextCursor().ifPresent(c -> body.add("next_cursor", c));
-        HttpJson.send(res, Status.OK_200, body.build());
+        HttpJson.sendPage(res, "sources", service.list(status, PageRequest.from(req.query())), SourceHandler::json);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -104,17 +97,8 @@ public final class SourceHandler implements HttpService {
         HttpJson.send(res, status, HttpJson.object().add("source", json(source)).build());
     }
 
-    static UUID id(ServerRequest req) {
-        String text = req.path().pathParameters().get("id");
-        try {
-            UUID id = UUID.fromString(text);
-            if (!id.toString().equalsIgnoreCase(text)) {
-                throw new IllegalArgumentException();
-            }
-            return id;
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("'" + text + "' is not a valid id (a UUID is expected)");
-        }
+    private static UUID id(ServerRequest req) {
+        return RequestIds.path(req, "id");
     }
 
     static JsonObject json(Source s) {
@@ -127,10 +111,10 @@ public final class SourceHandler implements HttpService {
                 .add("database", s.database())
                 .add("username", s.username())
                 .add("ssl_mode", s.sslMode());
-        optional(b, "slot_name", s.slotName());
-        optional(b, "publication_name", s.publicationName());
+        HttpJson.optional(b, "slot_name", s.slotName());
+        HttpJson.optional(b, "publication_name", s.publicationName());
         b.add("status", s.status());
-        optional(b, "last_tested_at", s.lastTestedAt());
+        HttpJson.optional(b, "last_tested_at", s.lastTestedAt());
         return b.add("created_at", s.createdAt().toString())
                 .add("updated_at", s.updatedAt().toString())
                 .add("version", s.version())
@@ -144,9 +128,9 @@ public final class SourceHandler implements HttpService {
                     .add("name", c.name())
                     .add("status", c.status().text())
                     .add("message", c.message());
-            optional(check, "observed", c.observed());
-            optional(check, "expected", c.expected());
-            optional(check, "remediation", c.remediation());
+            HttpJson.optional(check, "observed", c.observed());
+            HttpJson.optional(check, "expected", c.expected());
+            HttpJson.optional(check, "remediation", c.remediation());
             checks.add(check.add("duration_ms", c.durationMs()));
         }
         JsonObjectBuilder b = HttpJson.object()
@@ -159,7 +143,7 @@ public final class SourceHandler implements HttpService {
             r.serverInfo().forEach(info::add);
             b.add("server_info", info);
         }
-        optional(b, "error_detail", r.errorDetail());
+        HttpJson.optional(b, "error_detail", r.errorDetail());
         return b.add("checks", checks).build();
     }
 
@@ -172,7 +156,7 @@ public final class SourceHandler implements HttpService {
                     .add("udt_type", c.udtType())
                     .add("nullable", c.nullable())
                     .add("primary_key", c.primaryKey());
-            optional(column, "default", c.defaultValue());
+            HttpJson.optional(column, "default", c.defaultValue());
             columns.add(column.add("position", c.position()));
         }
         JsonObjectBuilder b = HttpJson.object()
@@ -185,13 +169,7 @@ public final class SourceHandler implements HttpService {
                 .add("estimated_rows", t.estimatedRows())
                 .add("size_bytes", t.sizeBytes())
                 .add("cdc_ready", t.cdcReady());
-        optional(b, "cdc_issue", t.cdcIssue());
+        HttpJson.optional(b, "cdc_issue", t.cdcIssue());
         return b.build();
-    }
-
-    private static void optional(JsonObjectBuilder b, String name, Object value) {
-        if (value != null) {
-            b.add(name, value instanceof Instant i ? i.toString() : value.toString());
-        }
     }
 }

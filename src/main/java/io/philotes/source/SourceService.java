@@ -1,13 +1,13 @@
 package io.philotes.source;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 import io.philotes.crypto.SecretBox;
+import io.philotes.db.DatabaseErrors;
 import io.philotes.http.ApiException;
 import io.philotes.http.FieldError;
 import io.philotes.http.PageRequest;
@@ -51,16 +51,11 @@ public final class SourceService {
         return repository.find(id).orElseThrow(() -> notFound(id));
     }
 
-    Page list(String status, PageRequest page) {
+    PageRequest.Page<Source> list(String status, PageRequest page) {
         if (status != null && !STATUSES.contains(status)) {
             throw ApiException.validation(List.of(new FieldError("status", "must be one of inactive, active, error")));
         }
-        List<Source> rows = repository.list(status, page);
-        boolean more = rows.size() > page.limit();
-        List<Source> items = more ? rows.subList(0, page.limit()) : rows;
-        Optional<String> next = more ? Optional.of(new PageRequest.Cursor(items.getLast().createdAt(), items.getLast().id()).encode())
-                : Optional.empty();
-        return new Page(items, repository.count(status), next);
+        return page.page(repository.list(status, page), repository.count(status), s -> new PageRequest.Cursor(s.createdAt(), s.id()));
     }
 
     Source update(UUID id, SourceDraft d, OptionalInt ifMatch) {
@@ -104,7 +99,7 @@ public final class SourceService {
         } catch (ApiException e) {
             throw e;
         } catch (RuntimeException e) {
-            if (isSqlState(e, "23503")) {
+            if (DatabaseErrors.hasSqlState(e, DatabaseErrors.FOREIGN_KEY_VIOLATION)) {
                 throw inUse(id, repository.pipelineNames(id));
             }
             throw e;
@@ -141,6 +136,20 @@ public final class SourceService {
             throw new ApiException(ProblemType.SOURCE_UNREACHABLE, "Source " + source.name() + " cannot be queried: "
                     + e.kind().label() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Looks up named tables on a source (for a pipeline's mappings), under the host policy and the test's
+     * time bounds.
+     *
+     * @param sourceId the source
+     * @param tables   the names to look up
+     * @return those that exist as tables, with their CDC facts
+     * @throws SourceFailure when the source cannot be reached or queried
+     * @throws ApiException  when the source is gone or its password cannot be decrypted
+     */
+    public List<TableDiscovery.Table> findTables(UUID sourceId, List<TableDiscovery.TableName> tables) {
+        return discovery.find(spec(get(sourceId)), tables);
     }
 
     /**
@@ -184,7 +193,7 @@ public final class SourceService {
     }
 
     private static RuntimeException duplicateName(RuntimeException e, String name) {
-        if (isSqlState(e, "23505")) {
+        if (DatabaseErrors.hasSqlState(e, DatabaseErrors.UNIQUE_VIOLATION)) {
             return ApiException.conflict("A source named '" + name + "' already exists");
         }
         return e;
@@ -199,31 +208,12 @@ public final class SourceService {
         return ApiException.notFound("No source with id " + id);
     }
 
-    private static boolean isSqlState(Throwable e, String state) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && state.equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static String or(String value, String fallback) {
         return value != null ? value : fallback;
     }
 
     private static String emptyToNull(String value) {
         return value == null || value.isEmpty() ? null : value;
-    }
-
-    /**
-     * One page of sources.
-     *
-     * @param items      the sources
-     * @param total      how many match the filter
-     * @param nextCursor cursor of the next page, when there is one
-     */
-    record Page(List<Source> items, long total, Optional<String> nextCursor) {
     }
 
     /**

@@ -57,14 +57,7 @@ public final class TableDiscovery {
             try (PreparedStatement ps = c.prepareStatement(sql.sql("catalog-tables"))) {
                 ps.setString(1, schema);
                 ps.setString(2, schema);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        TableBuilder t = new TableBuilder(rs.getString("schema_name"), rs.getString("table_name"), rs.getString("kind"),
-                                rs.getString("replica_identity"), rs.getLong("estimated_rows"), rs.getLong("size_bytes"),
-                                List.of((String[]) rs.getArray("primary_key").getArray()), rs.getBoolean("has_identity_index"));
-                        tables.put(key(t.schema, t.name), t);
-                    }
-                }
+                readTables(ps, tables);
             }
             try (PreparedStatement ps = c.prepareStatement(sql.sql("catalog-columns"))) {
                 ps.setString(1, schema);
@@ -84,6 +77,43 @@ public final class TableDiscovery {
             return tables.values().stream().map(TableBuilder::build).toList();
         } catch (SQLException e) {
             throw SourceConnector.classify(e, spec, address, queryTimeout);
+        }
+    }
+
+    /**
+     * Looks up named tables only, with one catalog query; for checking a pipeline's mappings. Columns are
+     * not read.
+     *
+     * @param spec   how to connect
+     * @param tables the (schema, table) names to look up
+     * @return those that exist as tables, with their CDC facts
+     * @throws SourceFailure when the source cannot be reached or queried
+     */
+    public List<Table> find(SourceSpec spec, List<TableName> tables) {
+        InetAddress address = connector.resolve(spec.host());
+        try (Connection c = connector.connect(spec, address, connectTimeout, false)) {
+            c.setNetworkTimeout(Runnable::run, (int) queryTimeout.toMillis());
+            c.setReadOnly(true);
+            Map<String, TableBuilder> found = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.sql("catalog-tables-named"))) {
+                ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::schema).toArray()));
+                ps.setArray(2, c.createArrayOf("text", tables.stream().map(TableName::table).toArray()));
+                readTables(ps, found);
+            }
+            return found.values().stream().map(TableBuilder::build).toList();
+        } catch (SQLException e) {
+            throw SourceConnector.classify(e, spec, address, queryTimeout);
+        }
+    }
+
+    private static void readTables(PreparedStatement ps, Map<String, TableBuilder> tables) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                TableBuilder t = new TableBuilder(rs.getString("schema_name"), rs.getString("table_name"), rs.getString("kind"),
+                        rs.getString("replica_identity"), rs.getLong("estimated_rows"), rs.getLong("size_bytes"),
+                        List.of((String[]) rs.getArray("primary_key").getArray()), rs.getBoolean("has_identity_index"));
+                tables.put(key(t.schema, t.name), t);
+            }
         }
     }
 
@@ -107,6 +137,19 @@ public final class TableDiscovery {
      */
     public record Table(String schema, String name, boolean partitioned, List<Column> columns, List<String> primaryKey,
                         String replicaIdentity, long estimatedRows, long sizeBytes, boolean cdcReady, String cdcIssue) {
+    }
+
+    /**
+     * A table's qualified name.
+     *
+     * @param schema schema name
+     * @param table  table name
+     */
+    public record TableName(String schema, String table) {
+        @Override
+        public String toString() {
+            return ConnectionTester.quoteIdent(schema) + "." + ConnectionTester.quoteIdent(table);
+        }
     }
 
     /**

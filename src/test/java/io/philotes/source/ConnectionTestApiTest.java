@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.SourceJson;
 import io.philotes.support.LogCapture;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.SourceJson;
 import io.philotes.support.LogCapture;
 import io.philotes.support.TestApp;
 import jakarta.json.Json;

@@ -1,16 +1,15 @@
-package io.philotes.source;
+package io.philotes.support;
 
-import io.philotes.support.SourceServers;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
 /** Request bodies for sources in tests. */
-final class SourceJson {
+public final class SourceJson {
     private SourceJson() {
     }
 
-    static JsonObjectBuilder on(SourceServers.Server server, String database, String user, String password) {
+    public static JsonObjectBuilder on(SourceServers.Server server, String database, String user, String password) {
         return Json.createObjectBuilder()
                 .add("host", "127.0.0.1")
                 .add("port", server.port())
@@ -20,7 +19,7 @@ final class SourceJson {
                 .add("ssl_mode", "disable");
     }
 
-    static JsonObject named(String name, int port) {
+    public static JsonObject named(String name, int port) {
         return Json.createObjectBuilder()
                 .add("name", name)
                 .add("host", "localhost")

@@ -1,0 +1,75 @@
+-- Pipelines and their table mappings in the metadata database. Lists are newest first with a
+-- (created_at, id) keyset cursor; mappings are sorted by schema, then table, in byte order (COLLATE "C"),
+-- whatever the metadata database's locale.
+
+-- name: pipeline-insert
+INSERT INTO philotes.pipelines (id, name, source_id, config)
+VALUES (:id, :name, :source_id, CAST(:config AS jsonb))
+RETURNING *
+
+-- name: pipeline-by-id
+SELECT * FROM philotes.pipelines WHERE id = :id
+
+-- name: pipeline-lock
+-- Writes to a pipeline and its mappings hold its row lock, so a concurrent start (which takes it too) sees
+-- either the state before the write or after it.
+SELECT * FROM philotes.pipelines WHERE id = :id FOR UPDATE
+
+-- name: pipeline-list
+SELECT * FROM philotes.pipelines
+WHERE (CAST(:status AS text) IS NULL OR status = CAST(:status AS text))
+  AND (CAST(:source_id AS uuid) IS NULL OR source_id = CAST(:source_id AS uuid))
+  AND (CAST(:after_created AS timestamptz) IS NULL
+       OR (created_at, id) < (CAST(:after_created AS timestamptz), CAST(:after_id AS uuid)))
+ORDER BY created_at DESC, id DESC
+LIMIT :limit
+
+-- name: pipeline-count
+SELECT count(*) AS total FROM philotes.pipelines
+WHERE (CAST(:status AS text) IS NULL OR status = CAST(:status AS text))
+  AND (CAST(:source_id AS uuid) IS NULL OR source_id = CAST(:source_id AS uuid))
+
+-- name: pipeline-update
+-- Also after a change of mappings only: the version covers the pipeline with its set of tables.
+UPDATE philotes.pipelines
+SET name = :name, config = CAST(:config AS jsonb), updated_at = now(), version = version + 1
+WHERE id = :id
+RETURNING *
+
+-- name: pipeline-delete
+DELETE FROM philotes.pipelines WHERE id = :id
+
+-- name: mapping-list
+SELECT * FROM philotes.table_mappings WHERE pipeline_id = :pipeline_id
+ORDER BY source_schema COLLATE "C", source_table COLLATE "C"
+
+-- name: mapping-by-id
+SELECT * FROM philotes.table_mappings WHERE id = :id AND pipeline_id = :pipeline_id
+
+-- name: mapping-insert
+INSERT INTO philotes.table_mappings (pipeline_id, source_schema, source_table, enabled, config)
+VALUES (:pipeline_id, :schema, :table, :enabled, CAST(:config AS jsonb))
+RETURNING *
+
+-- name: mapping-upsert-all
+-- Makes the given mappings exist with these settings; a mapping that already exists keeps its id.
+INSERT INTO philotes.table_mappings (pipeline_id, source_schema, source_table, enabled, config)
+SELECT :pipeline_id, m.source_schema, m.source_table, m.enabled, CAST(m.config AS jsonb)
+FROM unnest(CAST(:schemas AS text[]), CAST(:tables AS text[]), CAST(:enabled AS boolean[]), CAST(:configs AS text[]))
+     AS m(source_schema, source_table, enabled, config)
+ON CONFLICT (pipeline_id, source_schema, source_table)
+DO UPDATE SET enabled = EXCLUDED.enabled, config = EXCLUDED.config
+
+-- name: mapping-delete-others
+-- Removes the mappings that are not among the given ones.
+DELETE FROM philotes.table_mappings
+WHERE pipeline_id = :pipeline_id
+  AND (source_schema, source_table) NOT IN (SELECT * FROM unnest(CAST(:schemas AS text[]), CAST(:tables AS text[])))
+
+-- name: mapping-update
+UPDATE philotes.table_mappings SET enabled = :enabled, config = CAST(:config AS jsonb)
+WHERE id = :id AND pipeline_id = :pipeline_id
+RETURNING *
+
+-- name: mapping-delete
+DELETE FROM philotes.table_mappings WHERE id = :id AND pipeline_id = :pipeline_id

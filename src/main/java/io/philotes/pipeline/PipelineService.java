@@ -1,0 +1,237 @@
+package io.philotes.pipeline;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.UUID;
+
+import io.philotes.db.DatabaseErrors;
+import io.philotes.db.NamedSql;
+import io.philotes.http.ApiException;
+import io.philotes.http.FieldError;
+import io.philotes.http.PageRequest;
+import io.philotes.http.Versions;
+import io.philotes.source.SourceFailure;
+import io.philotes.source.SourceService;
+import io.philotes.source.TableDiscovery;
+import io.philotes.source.TableDiscovery.TableName;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+/**
+ * The rules of pipelines: unique names, a pipeline created with its tables in one transaction, the
+ * conditions of a write (If-Match), and that the definition of a pipeline the engine holds (starting,
+ * running, stopping) does not change. Every write locks the pipeline's row, so a concurrent start sees the
+ * definition before or after a change, never half of it. After a change of tables the source is asked
+ * whether they exist; what is wrong comes back as warnings.
+ */
+public final class PipelineService {
+    private final PipelineRepository repository;
+    private final SourceService sources;
+
+    public PipelineService(PipelineRepository repository, SourceService sources) {
+        this.repository = repository;
+        this.sources = sources;
+    }
+
+    Detail create(PipelineDraft d) {
+        UUID id = UUID.randomUUID();
+        JsonObject config = d.config() == null ? JsonValue.EMPTY_JSON_OBJECT : d.config();
+        List<MappingDraft> tables = d.tables() == null ? List.of() : d.tables();
+        Pipeline created;
+        try {
+            created = repository.transaction(tx -> {
+                Pipeline p = repository.insert(tx, new Pipeline(id, d.name(), d.sourceId(), "stopped", config, null, null, null, null,
+                                                                null, 1));
+                repository.replaceMappings(tx, id, tables);
+                return p;
+            });
+        } catch (RuntimeException e) {
+            throw clientError(e, d.name(), d.sourceId());
+        }
+        List<TableMapping> mappings = repository.mappings(id);
+        return new Detail(created, mappings, warnings(created, mappings));
+    }
+
+    Detail get(UUID id) {
+        Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
+        return new Detail(p, repository.mappings(id), List.of());
+    }
+
+    PageRequest.Page<Pipeline> list(String status, UUID sourceId, PageRequest page) {
+        if (status != null && !Pipeline.STATUSES.contains(status)) {
+            throw ApiException.validation(List.of(new FieldError("status", "must be one of stopped, starting, running, stopping, error")));
+        }
+        return page.page(repository.list(status, sourceId, page), repository.count(status, sourceId),
+                         p -> new PageRequest.Cursor(p.createdAt(), p.id()));
+    }
+
+    Detail update(UUID id, PipelineDraft d, OptionalInt ifMatch) {
+        Pipeline updated;
+        try {
+            updated = repository.transaction(tx -> {
+                Pipeline current = editable(tx, id, ifMatch, "changed");
+                if (d.sourceId() != null && !d.sourceId().equals(current.sourceId())) {
+                    throw ApiException.validation(List.of(new FieldError("source_id",
+                            "cannot be changed; create a new pipeline for the other source")));
+                }
+                if (d.tables() != null) {
+                    repository.replaceMappings(tx, id, d.tables());
+                }
+                return repository.update(tx, id, d.name() != null ? d.name() : current.name(),
+                                         d.config() != null ? d.config() : current.config());
+            });
+        } catch (RuntimeException e) {
+            throw clientError(e, d.name(), null);
+        }
+        List<TableMapping> mappings = repository.mappings(id);
+        return new Detail(updated, mappings, d.tables() != null ? warnings(updated, mappings) : List.of());
+    }
+
+    void delete(UUID id, OptionalInt ifMatch) {
+        repository.transaction(tx -> {
+            editable(tx, id, ifMatch, "deleted");
+            repository.delete(tx, id);
+            return null;
+        });
+    }
+
+    List<TableMapping> tables(UUID id) {
+        repository.find(id).orElseThrow(() -> notFound(id));
+        return repository.mappings(id);
+    }
+
+    TableMapping table(UUID id, UUID mappingId) {
+        repository.find(id).orElseThrow(() -> notFound(id));
+        return repository.mapping(id, mappingId).orElseThrow(() -> mappingNotFound(id, mappingId));
+    }
+
+    MappingChange addTable(UUID id, MappingDraft d) {
+        Changed changed;
+        try {
+            changed = repository.transaction(tx -> {
+                Pipeline current = editable(tx, id, OptionalInt.empty(), "changed");
+                TableMapping m = repository.insertMapping(tx, id, d.schema(), d.table(), d.enabled() == null || d.enabled(),
+                                                          d.config() == null ? JsonValue.EMPTY_JSON_OBJECT : d.config());
+                return new Changed(repository.update(tx, id, current.name(), current.config()), m);
+            });
+        } catch (RuntimeException e) {
+            if (DatabaseErrors.hasSqlState(e, DatabaseErrors.UNIQUE_VIOLATION)) {
+                throw ApiException.conflict("Pipeline " + id + " already captures " + new TableName(d.schema(), d.table())
+                        + "; change that mapping instead");
+            }
+            throw e;
+        }
+        return new MappingChange(changed.mapping(), warnings(changed.pipeline(), List.of(changed.mapping())));
+    }
+
+    MappingChange changeTable(UUID id, UUID mappingId, MappingDraft d) {
+        Changed changed = repository.transaction(tx -> {
+            Pipeline current = editable(tx, id, OptionalInt.empty(), "changed");
+            TableMapping m = repository.mapping(tx, id, mappingId).orElseThrow(() -> mappingNotFound(id, mappingId));
+            TableMapping next = repository.updateMapping(tx, new TableMapping(m.id(), id, m.schema(), m.table(),
+                    d.enabled() != null ? d.enabled() : m.enabled(), d.config() != null ? d.config() : m.config(), m.createdAt()));
+            return new Changed(repository.update(tx, id, current.name(), current.config()), next);
+        });
+        return new MappingChange(changed.mapping(), warnings(changed.pipeline(), List.of(changed.mapping())));
+    }
+
+    void removeTable(UUID id, UUID mappingId) {
+        repository.transaction(tx -> {
+            Pipeline current = editable(tx, id, OptionalInt.empty(), "changed");
+            repository.mapping(tx, id, mappingId).orElseThrow(() -> mappingNotFound(id, mappingId));
+            repository.deleteMapping(tx, id, mappingId);
+            return repository.update(tx, id, current.name(), current.config());
+        });
+    }
+
+    /* Locks the pipeline and checks that this write may change it. */
+    private Pipeline editable(NamedSql.Session tx, UUID id, OptionalInt ifMatch, String action) {
+        Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
+        if (ifMatch.isPresent() && ifMatch.getAsInt() != current.version()) {
+            throw Versions.stale("Pipeline " + id, current.version(), ifMatch.getAsInt());
+        }
+        if (current.engaged()) {
+            throw ApiException.conflict("Pipeline " + current.name() + " is " + current.status() + ", so it cannot be " + action
+                    + "; stop it first (POST /api/v1/pipelines/" + id + "/stop)");
+        }
+        return current;
+    }
+
+    /*
+     * What the source says about the enabled mappings: tables that do not exist there, and tables whose
+     * updates and deletes cannot be captured. A source that cannot be asked gives one warning saying why.
+     */
+    private List<Warning> warnings(Pipeline pipeline, List<TableMapping> mappings) {
+        List<TableName> wanted = mappings.stream().filter(TableMapping::enabled).map(m -> new TableName(m.schema(), m.table())).toList();
+        if (wanted.isEmpty()) {
+            return List.of();
+        }
+        List<TableDiscovery.Table> found;
+        try {
+            found = sources.findTables(pipeline.sourceId(), wanted);
+        } catch (SourceFailure e) {
+            return List.of(new Warning("source_unchecked", "The source could not be asked whether the tables exist ("
+                    + e.kind().label() + ": " + e.getMessage() + "); they are checked again when the pipeline starts", null, null));
+        } catch (ApiException e) {
+            return List.of(new Warning("source_unchecked", "The source could not be asked whether the tables exist: " + e.detail(),
+                                       null, null));
+        }
+        Map<TableName, TableDiscovery.Table> byName = new HashMap<>();
+        found.forEach(t -> byName.put(new TableName(t.schema(), t.name()), t));
+        List<Warning> warnings = new ArrayList<>();
+        for (TableName name : wanted) {
+            TableDiscovery.Table t = byName.get(name);
+            if (t == null) {
+                warnings.add(new Warning("table_missing", "Table " + name + " does not exist on the source (or is not a table);"
+                        + " the pipeline cannot start until it does", name.schema(), name.table()));
+            } else if (!t.cdcReady()) {
+                warnings.add(new Warning("table_not_cdc_ready", "Table " + name + ": " + t.cdcIssue(), name.schema(), name.table()));
+            }
+        }
+        return warnings;
+    }
+
+    /* A database error that is the client's doing, as its problem; anything else as it is. */
+    private static RuntimeException clientError(RuntimeException e, String name, UUID sourceId) {
+        if (DatabaseErrors.hasSqlState(e, DatabaseErrors.UNIQUE_VIOLATION)) {
+            return ApiException.conflict("A pipeline named '" + name + "' already exists");
+        }
+        if (sourceId != null && DatabaseErrors.hasSqlState(e, DatabaseErrors.FOREIGN_KEY_VIOLATION)) {
+            return ApiException.notFound("No source with id " + sourceId);
+        }
+        return e;
+    }
+
+    static ApiException notFound(UUID id) {
+        return ApiException.notFound("No pipeline with id " + id);
+    }
+
+    private static ApiException mappingNotFound(UUID pipeline, UUID mapping) {
+        return ApiException.notFound("Pipeline " + pipeline + " has no table mapping with id " + mapping);
+    }
+
+    /**
+     * A pipeline with its tables.
+     *
+     * @param pipeline the pipeline
+     * @param tables   its mappings, by schema then table
+     * @param warnings what the source said about them after a change; empty otherwise
+     */
+    record Detail(Pipeline pipeline, List<TableMapping> tables, List<Warning> warnings) {
+    }
+
+    /**
+     * A mapping after a change.
+     *
+     * @param mapping  the mapping
+     * @param warnings what the source said about its table
+     */
+    record MappingChange(TableMapping mapping, List<Warning> warnings) {
+    }
+
+    private record Changed(Pipeline pipeline, TableMapping mapping) {
+    }
+}

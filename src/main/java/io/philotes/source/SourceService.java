@@ -201,7 +201,7 @@ public final class SourceService {
 
     private static ApiException inUse(UUID id, List<String> pipelines) {
         return ApiException.conflict("Source " + id + " is used by pipeline(s) " + String.join(", ", pipelines)
-                + "; delete them or point them at another source first");
+                + "; delete them first");
     }
 
     static ApiException notFound(UUID id) {

@@ -73,3 +73,13 @@ RETURNING *
 
 -- name: mapping-delete
 DELETE FROM philotes.table_mappings WHERE id = :id AND pipeline_id = :pipeline_id
+
+-- name: pipeline-set-status
+-- The engine's state changes. started_at/stopped_at move with running/stopped.
+UPDATE philotes.pipelines
+SET status = :status, error_message = :error_message,
+    started_at = CASE WHEN :status = 'running' AND status <> 'running' THEN now() ELSE started_at END,
+    stopped_at = CASE WHEN :status = 'stopped' THEN now() ELSE stopped_at END,
+    updated_at = now(), version = version + 1
+WHERE id = :id
+RETURNING *

@@ -13,6 +13,8 @@ import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.philotes.cdc.CdcEngine;
+import io.philotes.cdc.EventStore;
 import io.philotes.config.InvalidConfigException;
 import io.philotes.config.Settings;
 import io.philotes.crypto.Keyring;
@@ -131,6 +133,10 @@ public final class Main {
                 new TableDiscovery(connector, statements, settings.sources().testTimeout(),
                                    settings.sources().discoveryTimeout()));
 
+        EventStore events = new EventStore(database.sql());
+        CdcEngine engine = new CdcEngine(connector, events, settings.sources().testTimeout());
+        PipelineService pipelines = new PipelineService(new PipelineRepository(database.sql()), sources, engine, events);
+
         AccessLog accessLog = new AccessLog();
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
@@ -141,7 +147,7 @@ public final class Main {
                 .register("/api/v1/version", DocumentHandler.version(BuildInfo.load()))
                 .register("/api/v1/config", DocumentHandler.config(settings))
                 .register("/api/v1/sources", new SourceHandler(sources, json))
-                .register("/api/v1/pipelines", new PipelineHandler(new PipelineService(new PipelineRepository(database.sql()), sources), json))
+                .register("/api/v1/pipelines", new PipelineHandler(pipelines, json))
                 .register(new OpenApiHandler())
                 .error(Throwable.class, Problems::handle)
                 .any(Problems::notFound);
@@ -177,9 +183,10 @@ public final class Main {
             throw failure;
         }
         monitor.start();
+        monitor.whenReady(pipelines::resume);
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
                 settings.server().host(), server.port(), database.description());
-        return new Philotes(server, accessLog, monitor, database);
+        return new Philotes(server, accessLog, monitor, database, engine);
     }
 
     /* The first database check's result; the check never throws, so a failure here is an interrupted startup. */

@@ -1,6 +1,7 @@
 package io.philotes;
 
 import io.helidon.webserver.WebServer;
+import io.philotes.cdc.CdcEngine;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.http.AccessLog;
@@ -14,13 +15,15 @@ public final class Philotes implements AutoCloseable {
     private final AccessLog accessLog;
     private final DatabaseMonitor monitor;
     private final Database database;
+    private final CdcEngine engine;
     private boolean stopped;
 
-    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database) {
+    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, CdcEngine engine) {
         this.server = server;
         this.accessLog = accessLog;
         this.monitor = monitor;
         this.database = database;
+        this.engine = engine;
     }
 
     /**
@@ -51,6 +54,8 @@ public final class Philotes implements AutoCloseable {
         // the progress of a shutdown goes to stderr directly.
         System.err.println("philotes: stopping; in-flight requests may take up to the grace period");
         server.stop();
+        // Pipelines store and confirm what they read, and stay wanted running for the next start.
+        engine.close();
         accessLog.close();
         monitor.close();
         database.close();

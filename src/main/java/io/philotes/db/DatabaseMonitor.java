@@ -2,6 +2,8 @@ package io.philotes.db;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +26,7 @@ public final class DatabaseMonitor implements AutoCloseable {
     private final ExecutorService pings = Executors.newVirtualThreadPerTaskExecutor();
     private volatile State state = new State(false, false, false, "not checked yet", null, -1);
     private volatile Thread loop;
+    private final List<Runnable> waiting = new ArrayList<>();
     private Future<?> outstandingPing;
 
     /**
@@ -81,6 +84,10 @@ public final class DatabaseMonitor implements AutoCloseable {
             next = migrate(latency);
         }
         state = next;
+        if (next.ready() && !waiting.isEmpty()) {
+            waiting.forEach(action -> Thread.ofVirtual().name("philotes-when-ready").start(action));
+            waiting.clear();
+        }
         if (next.ready() != previous.ready() || next.reachable() != previous.reachable()) {
             if (next.ready()) {
                 LOG.log(System.Logger.Level.INFO, "Metadata database ready ({0})", database.description());
@@ -89,6 +96,20 @@ public final class DatabaseMonitor implements AutoCloseable {
             }
         }
         return next;
+    }
+
+    /**
+     * Runs an action once the metadata database is ready (migrated and reachable): at once when it is, else
+     * after the check that first finds it so. It runs on a virtual thread of its own.
+     *
+     * @param action the action
+     */
+    public synchronized void whenReady(Runnable action) {
+        if (state.ready()) {
+            Thread.ofVirtual().name("philotes-when-ready").start(action);
+        } else {
+            waiting.add(action);
+        }
     }
 
     /** Starts checking in the background. */

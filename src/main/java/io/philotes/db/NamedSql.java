@@ -176,6 +176,23 @@ public final class NamedSql {
             }
         }
 
+        /**
+         * Runs a {@code COPY ... FROM STDIN} statement with the given data.
+         *
+         * @param name statement name
+         * @param data the data in COPY's text format
+         * @return rows copied
+         */
+        public long copyIn(String name, java.io.Reader data) {
+            try {
+                return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyIn(statements.sql(name), data);
+            } catch (SQLException e) {
+                throw new DatabaseException(name, e);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
         private PreparedStatement prepare(String name, Map<String, ?> params) throws SQLException {
             Positional p = converted.computeIfAbsent(name, n -> Positional.of(statements.sql(n)));
             PreparedStatement ps = connection.prepareStatement(p.sql());

@@ -25,15 +25,24 @@ public record Pipeline(UUID id, String name, UUID sourceId, String status, JsonO
                        Instant createdAt, Instant updatedAt, Instant startedAt, Instant stoppedAt, int version) {
     /** Every status. */
     public static final Set<String> STATUSES = Set.of("stopped", "starting", "running", "stopping", "error");
-    /* While the engine holds the pipeline, its definition must not change under it. */
-    private static final Set<String> ENGAGED = Set.of("starting", "running", "stopping");
+    /* While the engine holds the pipeline (in error it keeps retrying), its definition must not change under it. */
+    private static final Set<String> ENGAGED = Set.of("starting", "running", "stopping", "error");
 
     /**
      * Whether the engine holds the pipeline, so that it cannot be changed or deleted.
      *
-     * @return true while starting, running or stopping
+     * @return true while starting, running, stopping or in error
      */
     public boolean engaged() {
         return ENGAGED.contains(status);
+    }
+
+    /**
+     * The state in words, for messages.
+     *
+     * @return e.g. "running", or "in error (retrying)"
+     */
+    public String state() {
+        return "error".equals(status) ? "in error (the engine keeps retrying)" : status;
     }
 }

@@ -72,6 +72,15 @@ public final class PipelineRepository {
                 .orElseThrow();
     }
 
+    /* Records a state change and moves the version on. */
+    Pipeline setStatus(NamedSql.Session tx, UUID id, String status, String errorMessage) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("id", id);
+        p.put("status", status);
+        p.put("error_message", errorMessage);
+        return tx.one("pipeline-set-status", p, PipelineRepository::pipeline).orElseThrow();
+    }
+
     void delete(NamedSql.Session tx, UUID id) {
         tx.dml("pipeline-delete", Map.of("id", id));
     }

@@ -1,18 +1,26 @@
 package io.philotes.pipeline;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 
+import io.philotes.cdc.CdcEngine;
+import io.philotes.cdc.EventStore;
+import io.philotes.cdc.PipelineSpec;
+import io.philotes.cdc.StreamState;
 import io.philotes.db.DatabaseErrors;
 import io.philotes.db.NamedSql;
 import io.philotes.http.ApiException;
 import io.philotes.http.FieldError;
 import io.philotes.http.PageRequest;
+import io.philotes.http.ProblemType;
 import io.philotes.http.Versions;
+import io.philotes.source.ConnectionReport;
 import io.philotes.source.SourceFailure;
 import io.philotes.source.SourceService;
 import io.philotes.source.TableDiscovery;
@@ -28,12 +36,22 @@ import jakarta.json.JsonValue;
  * whether they exist; what is wrong comes back as warnings.
  */
 public final class PipelineService {
+    private static final System.Logger LOG = System.getLogger(PipelineService.class.getName());
+    /* Events per metadata transaction: large enough for throughput, small enough for a bounded heap. */
+    private static final int BATCH_SIZE = 1000;
+    /* How long a start waits to answer with running rather than starting. */
+    private static final Duration START_WAIT = Duration.ofSeconds(3);
+
     private final PipelineRepository repository;
     private final SourceService sources;
+    private final CdcEngine engine;
+    private final EventStore events;
 
-    public PipelineService(PipelineRepository repository, SourceService sources) {
+    public PipelineService(PipelineRepository repository, SourceService sources, CdcEngine engine, EventStore events) {
         this.repository = repository;
         this.sources = sources;
+        this.engine = engine;
+        this.events = events;
     }
 
     Detail create(PipelineDraft d) {
@@ -91,11 +109,130 @@ public final class PipelineService {
     }
 
     void delete(UUID id, OptionalInt ifMatch) {
+        Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
+        if (events.stream(id).isPresent() && !p.engaged()) {
+            try {
+                engine.dropSourceObjects(spec(p));
+            } catch (SourceFailure e) {
+                throw new ApiException(ProblemType.SOURCE_UNREACHABLE, "Pipeline " + p.name() + " is kept: its replication slot and"
+                        + " publication on the source could not be dropped (" + e.kind().label() + ": " + e.getMessage()
+                        + "); a kept slot holds WAL on the source. Try again when the source is reachable");
+            }
+        }
         repository.transaction(tx -> {
             editable(tx, id, ifMatch, "deleted");
             repository.delete(tx, id);
             return null;
         });
+    }
+
+    /*
+     * Starts a pipeline after the pre-flight checks: the connection test must find the source ready for CDC,
+     * and every enabled table must exist and have its updates and deletes capturable.
+     */
+    Detail start(UUID id) {
+        Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
+        if (p.engaged()) {
+            throw ApiException.conflict("Pipeline " + p.name() + " is already " + p.state());
+        }
+        List<TableMapping> enabled = repository.mappings(id).stream().filter(TableMapping::enabled).toList();
+        if (enabled.isEmpty()) {
+            throw ApiException.conflict("Pipeline " + p.name() + " has no enabled tables; add one with POST /api/v1/pipelines/" + id
+                                        + "/tables");
+        }
+        List<FieldError> failed = preflight(p, enabled);
+        if (!failed.isEmpty()) {
+            throw new ApiException(ProblemType.CONFLICT, "Pipeline " + p.name() + " cannot start: " + failed.size()
+                    + " pre-flight check(s) failed: " + String.join("; ", failed.stream().map(f -> f.field() + ": " + f.message()).toList()),
+                    failed, Map.of());
+        }
+        repository.transaction(tx -> {
+            Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
+            if (current.engaged()) {
+                throw ApiException.conflict("Pipeline " + current.name() + " is already " + current.state());
+            }
+            return repository.setStatus(tx, id, "starting", null);
+        });
+        engine.start(spec(p));
+        long deadline = System.nanoTime() + START_WAIT.toNanos();
+        Pipeline now = repository.find(id).orElseThrow(() -> notFound(id));
+        while ("starting".equals(now.status()) && System.nanoTime() < deadline) {
+            pause();
+            now = repository.find(id).orElseThrow(() -> notFound(id));
+        }
+        return new Detail(now, repository.mappings(id), List.of());
+    }
+
+    /* Stops a pipeline: the engine stores what it read, confirms it and closes the stream (within 5 s). */
+    Detail stop(UUID id) {
+        repository.transaction(tx -> {
+            Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
+            if (current.status().equals("stopped") || current.status().equals("stopping")) {
+                throw ApiException.conflict("Pipeline " + current.name() + " is already " + current.status());
+            }
+            return repository.setStatus(tx, id, "stopping", null);
+        });
+        engine.stop(id);
+        return get(id);
+    }
+
+    /**
+     * Resumes, at service start, every pipeline whose desired state is running.
+     */
+    public void resume() {
+        for (UUID id : events.wantingToRun()) {
+            try {
+                engine.start(spec(repository.find(id).orElseThrow(() -> notFound(id))));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Pipeline {0} could not be resumed: {1}", id, e.getMessage());
+            }
+        }
+    }
+
+    Status status(UUID id) {
+        Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
+        Optional<StreamState> stream = events.stream(id);
+        Long lag = null;
+        if (stream.isPresent() && stream.get().confirmedLsn() > 0) {
+            lag = engine.sourceWalLsn(id).map(wal -> Math.max(0, wal - stream.get().confirmedLsn())).orElse(null);
+        }
+        return new Status(p, stream, events.tableStats(id), lag);
+    }
+
+    EventsPage events(UUID id, long after, int limit) {
+        repository.find(id).orElseThrow(() -> notFound(id));
+        return new EventsPage(events.after(id, after, limit), after);
+    }
+
+    private List<FieldError> preflight(Pipeline p, List<TableMapping> enabled) {
+        List<FieldError> failed = new ArrayList<>();
+        ConnectionReport report = sources.preflight(p.sourceId());
+        for (ConnectionReport.Check c : report.checks()) {
+            if (c.status() == ConnectionReport.Status.FAIL) {
+                failed.add(new FieldError(c.name(), c.message() + (c.remediation() == null ? "" : " (fix: " + c.remediation() + ")")));
+            }
+        }
+        if (failed.isEmpty()) {
+            for (Warning w : warnings(p, enabled)) {
+                failed.add(new FieldError(w.table() == null ? "tables" : "tables." + new TableName(w.schema(), w.table()), w.message()));
+            }
+        }
+        return failed;
+    }
+
+    private PipelineSpec spec(Pipeline p) {
+        List<TableName> tables = repository.mappings(p.id()).stream().filter(TableMapping::enabled)
+                .map(m -> new TableName(m.schema(), m.table())).toList();
+        boolean snapshot = !"never".equals(p.config().getString("snapshot", "initial"));
+        return new PipelineSpec(p.id(), p.name(), sources.spec(p.sourceId()), tables, snapshot, BATCH_SIZE);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(25);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     List<TableMapping> tables(UUID id) {
@@ -154,7 +291,7 @@ public final class PipelineService {
             throw Versions.stale("Pipeline " + id, current.version(), ifMatch.getAsInt());
         }
         if (current.engaged()) {
-            throw ApiException.conflict("Pipeline " + current.name() + " is " + current.status() + ", so it cannot be " + action
+            throw ApiException.conflict("Pipeline " + current.name() + " is " + current.state() + ", so it cannot be " + action
                     + "; stop it first (POST /api/v1/pipelines/" + id + "/stop)");
         }
         return current;
@@ -233,5 +370,25 @@ public final class PipelineService {
     }
 
     private record Changed(Pipeline pipeline, TableMapping mapping) {
+    }
+
+    /**
+     * A pipeline's state and numbers.
+     *
+     * @param pipeline the pipeline
+     * @param stream   its stream, once it ever started
+     * @param tables   per-table counters
+     * @param lagBytes how far the stored position is behind the source's WAL, while it runs here
+     */
+    record Status(Pipeline pipeline, Optional<StreamState> stream, List<EventStore.TableStat> tables, Long lagBytes) {
+    }
+
+    /**
+     * Stored events after a position.
+     *
+     * @param events the events
+     * @param after  the position asked for
+     */
+    record EventsPage(List<EventStore.StoredEvent> events, long after) {
     }
 }

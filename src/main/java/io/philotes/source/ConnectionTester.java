@@ -124,9 +124,11 @@ public final class ConnectionTester {
                     return;
                 }
                 // The login goes over the same connection, so a test costs the source one connection. Should the
-                // time run out, abandon() resets it, which ends this attempt at once.
+                // time run out, abandon() resets it, which ends this attempt at once. The driver's own read
+                // time-out comes a second later: were it first, the driver would close the socket in the orderly
+                // way and leave the peer a half-open connection to hold.
                 Connection c = step("authenticate", () -> {
-                    Connection loggedIn = connector.login(spec, opened, remaining(), false);
+                    Connection loggedIn = connector.login(spec, opened, remaining().plusSeconds(1), false);
                     connection = loggedIn;
                     return new Outcome<>(loggedIn, pass("authenticate", "logged in as " + spec.username() + " to database " + spec.database(),
                                                         null, null));

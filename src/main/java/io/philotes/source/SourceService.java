@@ -139,6 +139,26 @@ public final class SourceService {
     }
 
     /**
+     * The CDC pre-flight test of a stored source, without recording its outcome.
+     *
+     * @param sourceId the source
+     * @return the report
+     */
+    public ConnectionReport preflight(UUID sourceId) {
+        return tester.test(spec(get(sourceId)));
+    }
+
+    /**
+     * How to connect to a stored source, with its password opened.
+     *
+     * @param sourceId the source
+     * @return the connection parameters
+     */
+    public SourceSpec spec(UUID sourceId) {
+        return spec(get(sourceId));
+    }
+
+    /**
      * Looks up named tables on a source (for a pipeline's mappings), under the host policy and the test's
      * time bounds.
      *

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class SqlStatementsTest {
     /* Calls that take a statement name as their first argument. */
     private static final Pattern USE = Pattern.compile(
-            "\\b(?:namedQuery|namedGet|namedDml|list|one|dml|sql|execute)\\(\\s*(?:[a-zA-Z]+\\s*,\\s*)?\"([a-z0-9-]+)\"");
+            "\\b(?:namedQuery|namedGet|namedDml|list|one|dml|copyIn|sql|execute)\\(\\s*(?:[a-zA-Z]+\\s*,\\s*)?\"([a-z0-9-]+)\"");
 
     private final SqlStatements statements = SqlStatements.load();
 

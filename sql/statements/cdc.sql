@@ -1,0 +1,57 @@
+-- The CDC engine's state in the metadata database: streams, events and per-table counters.
+
+-- name: stream-by-pipeline
+SELECT * FROM philotes.pipeline_streams WHERE pipeline_id = :pipeline_id
+
+-- name: stream-insert
+INSERT INTO philotes.pipeline_streams (pipeline_id, slot_name, publication_name, slot_created, publication_created,
+                                       start_lsn, snapshot_done)
+VALUES (:pipeline_id, :slot_name, :publication_name, :slot_created, :publication_created, CAST(:start_lsn AS pg_lsn),
+        :snapshot_done)
+RETURNING *
+
+-- name: stream-delete
+DELETE FROM philotes.pipeline_streams WHERE pipeline_id = :pipeline_id
+
+-- name: stream-advance
+-- After a batch: where the stream stands and what it stored. Guarded by last_seq, so a second writer of one
+-- pipeline (which the engine never starts) would fail rather than interleave.
+UPDATE philotes.pipeline_streams
+SET last_commit_lsn = CAST(:last_commit_lsn AS pg_lsn), confirmed_lsn = CAST(:confirmed_lsn AS pg_lsn),
+    partial_commit_lsn = CAST(:partial_commit_lsn AS pg_lsn), partial_events = :partial_events, last_seq = :last_seq, events_processed = events_processed + :events, snapshot_done = :snapshot_done,
+    last_event_at = COALESCE(CAST(:last_event_at AS timestamptz), last_event_at), updated_at = now()
+WHERE pipeline_id = :pipeline_id AND last_seq = :previous_seq
+
+-- name: events-copy
+COPY philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schema_name, table_name, op, key, before, after)
+FROM STDIN
+
+-- name: events-after
+SELECT seq, lsn::text AS lsn, commit_lsn::text AS commit_lsn, xid, commit_time, schema_name, table_name, op,
+       key::text AS key, before::text AS before, after::text AS after
+FROM philotes.events
+WHERE pipeline_id = :pipeline_id AND seq > :after
+ORDER BY seq
+LIMIT :limit
+
+-- name: table-stats-add
+INSERT INTO philotes.table_stats AS s (pipeline_id, schema_name, table_name, events_processed, last_event_at)
+SELECT :pipeline_id, t.schema_name, t.table_name, t.events, t.last_event_at
+FROM unnest(CAST(:schemas AS text[]), CAST(:tables AS text[]), CAST(:counts AS bigint[]), CAST(:times AS timestamptz[]))
+     AS t(schema_name, table_name, events, last_event_at)
+ON CONFLICT (pipeline_id, schema_name, table_name)
+DO UPDATE SET events_processed = s.events_processed + EXCLUDED.events_processed,
+              last_event_at = GREATEST(s.last_event_at, EXCLUDED.last_event_at)
+
+-- name: table-stats-by-pipeline
+SELECT schema_name, table_name, events_processed, last_event_at FROM philotes.table_stats WHERE pipeline_id = :pipeline_id
+ORDER BY schema_name COLLATE "C", table_name COLLATE "C"
+
+-- name: events-delete-pipeline
+DELETE FROM philotes.events WHERE pipeline_id = :pipeline_id
+
+-- name: table-stats-delete
+DELETE FROM philotes.table_stats WHERE pipeline_id = :pipeline_id
+
+-- name: pipelines-wanting-to-run
+SELECT id FROM philotes.pipelines WHERE status IN ('starting', 'running', 'error') ORDER BY created_at

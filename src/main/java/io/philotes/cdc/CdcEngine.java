@@ -1,0 +1,157 @@
+package io.philotes.cdc;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.philotes.source.SourceConnector;
+
+/**
+ * Runs the pipelines of this instance, one virtual thread each, and reports their state in the metadata
+ * database: {@code running} once streaming, {@code error} with the cause while a failure is retried,
+ * {@code stopped} once a stop has stored and confirmed everything.
+ */
+public final class CdcEngine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CdcEngine.class.getName());
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    private final SourceConnector connector;
+    private final EventStore store;
+    private final Duration sourceTimeout;
+    private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the engine.
+     *
+     * @param connector     opens connections to sources under the host policy
+     * @param store         the event store
+     * @param sourceTimeout bound on connecting to a source and on each of its answers
+     */
+    public CdcEngine(SourceConnector connector, EventStore store, Duration sourceTimeout) {
+        this.connector = connector;
+        this.store = store;
+        this.sourceTimeout = sourceTimeout;
+    }
+
+    /**
+     * Starts running a pipeline, unless it runs here already.
+     *
+     * @param spec the pipeline
+     */
+    public void start(PipelineSpec spec) {
+        running.compute(spec.id(), (id, current) -> {
+            if (current != null && current.thread().isAlive() && !current.runner().stopping()) {
+                return current;
+            }
+            PipelineRunner runner = new PipelineRunner(spec, connector, store, new Status(), sourceTimeout);
+            Thread thread = Thread.ofVirtual().name("philotes-pipeline-" + spec.name()).start(runner);
+            return new Running(runner, thread);
+        });
+    }
+
+    /**
+     * Stops a pipeline: it stores what it read, confirms it and closes its stream. Waits up to 5 s.
+     *
+     * @param id the pipeline
+     * @return true when it is no longer running here
+     */
+    public boolean stop(UUID id) {
+        Running r = running.get(id);
+        if (r == null) {
+            store.status(id, "stopped", null);
+            return true;
+        }
+        r.runner().stop(false);
+        try {
+            boolean ended = r.thread().join(STOP_WAIT);
+            if (ended) {
+                running.remove(id, r);
+            }
+            return ended;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * The source's current WAL position as the running pipeline last saw it.
+     *
+     * @param id the pipeline
+     * @return the LSN, if it runs here and has looked
+     */
+    public Optional<Long> sourceWalLsn(UUID id) {
+        Running r = running.get(id);
+        return r == null || r.runner().sourceWalLsn() == 0 ? Optional.empty() : Optional.of(r.runner().sourceWalLsn());
+    }
+
+    /**
+     * Drops the slot and publication the engine created for a pipeline on its source (never ones the user
+     * named), before the pipeline is deleted.
+     *
+     * @param spec the pipeline
+     * @throws io.philotes.source.SourceFailure when the source cannot be reached
+     */
+    public void dropSourceObjects(PipelineSpec spec) {
+        Optional<StreamState> state = store.stream(spec.id());
+        if (state.isEmpty()) {
+            return;
+        }
+        java.net.InetAddress address = connector.resolve(spec.source().host());
+        try (java.sql.Connection c = connector.connect(spec.source(), address, sourceTimeout, false)) {
+            if (state.get().slotCreated()) {
+                try (var ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+                    ps.setString(1, state.get().slotName());
+                    ps.execute();
+                }
+            }
+            if (state.get().publicationCreated()) {
+                try (var st = c.createStatement()) {
+                    st.execute("DROP PUBLICATION IF EXISTS " + state.get().publicationName());
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("The slot or publication of pipeline " + spec.name() + " could not be dropped: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Stops every pipeline of this instance, leaving their desired state as it is. */
+    @Override
+    public void close() {
+        running.values().forEach(r -> r.runner().stop(true));
+        for (Running r : running.values()) {
+            try {
+                if (!r.thread().join(STOP_WAIT)) {
+                    LOG.log(System.Logger.Level.WARNING, "A pipeline did not stop within {0} s", STOP_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private record Running(PipelineRunner runner, Thread thread) {
+    }
+
+    /* The runners' reports, into the pipelines table. */
+    private final class Status implements PipelineRunner.StatusSink {
+        @Override
+        public void running(UUID id) {
+            store.status(id, "running", null);
+        }
+
+        @Override
+        public void error(UUID id, String message) {
+            store.status(id, "error", message);
+        }
+
+        @Override
+        public void stopped(UUID id) {
+            store.status(id, "stopped", null);
+        }
+    }
+}

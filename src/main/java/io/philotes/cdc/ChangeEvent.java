@@ -1,0 +1,43 @@
+package io.philotes.cdc;
+
+import java.time.Instant;
+
+import jakarta.json.JsonObject;
+
+/**
+ * One captured change of one row (or one truncated table), as stored and as served.
+ *
+ * @param lsn        the change's own LSN (the commit LSN for snapshot rows and truncates)
+ * @param commitLsn  its transaction's commit LSN (the slot's consistent point for snapshot rows)
+ * @param xid        its transaction id, null for snapshot rows
+ * @param commitTime when its transaction committed (when the snapshot was taken, for snapshot rows)
+ * @param schema     the table's schema
+ * @param table      the table's name
+ * @param op         insert, update, delete, truncate or snapshot
+ * @param key        the row's replica identity columns (the old ones for a delete), or null
+ * @param before     the old row, or its old key when the key changed, when the source sent it; else null
+ * @param after      the new row; a TOASTed value an update did not change is left out
+ */
+public record ChangeEvent(long lsn, long commitLsn, Long xid, Instant commitTime, String schema, String table, String op,
+                          JsonObject key, JsonObject before, JsonObject after) {
+    /**
+     * An LSN in PostgreSQL's text form.
+     *
+     * @param lsn the LSN
+     * @return e.g. {@code 0/16B3748}
+     */
+    public static String lsn(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+    }
+
+    /**
+     * Parses an LSN's text form.
+     *
+     * @param text e.g. {@code 0/16B3748}
+     * @return the LSN
+     */
+    public static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+    }
+}

@@ -1,0 +1,112 @@
+package io.philotes.cdc;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.json.Json;
+import jakarta.json.JsonBuilderFactory;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+
+/**
+ * Turns the decoded messages of one replication session into change events: remembers each relation's
+ * latest shape (a relation message follows every change of a table's columns, so later events show them)
+ * and the current transaction, and types every value by its column's type.
+ */
+final class Changes {
+    static final JsonBuilderFactory JSON = Json.createBuilderFactory(Map.of());
+    private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+    private PgOutput.Begin transaction;
+
+    /**
+     * Takes one message.
+     *
+     * @param message the message
+     * @param lsn     the LSN the server sent it at
+     * @param out     receives its events (none for Begin, Commit, Relation, ...)
+     */
+    void accept(PgOutput.Message message, long lsn, List<ChangeEvent> out) {
+        switch (message) {
+            case PgOutput.Begin b -> transaction = b;
+            case PgOutput.Relation r -> relations.put(r.oid(), r);
+            case PgOutput.Insert i -> {
+                PgOutput.Relation r = relation(i.relation());
+                out.add(event(r, lsn, "insert", key(r, i.tuple()), null, row(r, i.tuple(), false)));
+            }
+            case PgOutput.Update u -> {
+                PgOutput.Relation r = relation(u.relation());
+                PgOutput.Tuple old = u.old() != null ? u.old() : u.key();
+                JsonObject before = old == null ? null : row(r, old, u.old() == null);
+                out.add(event(r, lsn, "update", key(r, u.tuple()), before, row(r, u.tuple(), false)));
+            }
+            case PgOutput.Delete d -> {
+                PgOutput.Relation r = relation(d.relation());
+                PgOutput.Tuple old = d.old() != null ? d.old() : d.key();
+                out.add(event(r, lsn, "delete", key(r, old), d.old() == null ? null : row(r, d.old(), false), null));
+            }
+            case PgOutput.Truncate t -> {
+                for (int oid : t.relations()) {
+                    out.add(event(relation(oid), lsn, "truncate", null, null, null));
+                }
+            }
+            case PgOutput.Commit c -> transaction = null;
+            case PgOutput.Type ignored -> { }
+            case PgOutput.Origin ignored -> { }
+            case PgOutput.LogicalMessage ignored -> { }
+        }
+    }
+
+    /**
+     * The transaction being read.
+     *
+     * @return its Begin, or null between transactions
+     */
+    PgOutput.Begin transaction() {
+        return transaction;
+    }
+
+    private PgOutput.Relation relation(int oid) {
+        PgOutput.Relation r = relations.get(oid);
+        if (r == null) {
+            throw new PgOutput.MalformedMessage("a change of relation " + oid + " came before its relation message");
+        }
+        return r;
+    }
+
+    private ChangeEvent event(PgOutput.Relation r, long lsn, String op, JsonObject key, JsonObject before, JsonObject after) {
+        if (transaction == null) {
+            throw new PgOutput.MalformedMessage("a change came outside a transaction");
+        }
+        return new ChangeEvent(lsn, transaction.finalLsn(), transaction.xid(), transaction.commitTime(), r.schema(), r.name(), op,
+                               key, before, after);
+    }
+
+    /* The row; with keysOnly, just its replica identity columns (an old key carries only those). */
+    private static JsonObject row(PgOutput.Relation r, PgOutput.Tuple t, boolean keysOnly) {
+        JsonObjectBuilder b = JSON.createObjectBuilder();
+        int n = Math.min(t.size(), r.columns().size());
+        for (int i = 0; i < n; i++) {
+            PgOutput.Column c = r.columns().get(i);
+            if (!t.unchanged(i) && (!keysOnly || c.key())) {
+                b.add(c.name(), ColumnValues.json(c.typeOid(), t.text(i)));
+            }
+        }
+        return b.build();
+    }
+
+    private static JsonObject key(PgOutput.Relation r, PgOutput.Tuple t) {
+        if (t == null || r.columns().stream().noneMatch(PgOutput.Column::key)) {
+            return null;
+        }
+        JsonObjectBuilder b = JSON.createObjectBuilder();
+        for (int i = 0; i < Math.min(t.size(), r.columns().size()); i++) {
+            PgOutput.Column c = r.columns().get(i);
+            if (c.key()) {
+                b.add(c.name(), t.unchanged(i) ? JsonValue.NULL : ColumnValues.json(c.typeOid(), t.text(i)));
+            }
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,474 @@
+package io.philotes.cdc;
+
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.philotes.source.SourceConnector;
+import io.philotes.source.SourceFailure;
+import io.philotes.source.TableDiscovery.TableName;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.ReplicationSlotInfo;
+
+/**
+ * Runs one pipeline until it is stopped: sets up its publication and slot on the source (and takes the
+ * initial copy from the slot's exported snapshot), then streams the slot's changes into the event store
+ * in batches, confirming to the source only what is stored. A failure puts the pipeline in {@code error}
+ * with the cause and is retried with capped exponential backoff and jitter; when the cause is gone the
+ * pipeline is {@code running} again by itself.
+ */
+final class PipelineRunner implements Runnable {
+    private static final System.Logger LOG = System.getLogger(PipelineRunner.class.getName());
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /* How long the stream waits for more changes before it stores what it has. */
+    private static final long IDLE_POLL_MILLIS = 5;
+    /* A stream with nothing to store still confirms its position this often, so the source can free WAL. */
+    private static final long CONFIRM_EVERY_MILLIS = 1000;
+
+    private final PipelineSpec spec;
+    private final SourceConnector connector;
+    private final EventStore store;
+    private final StatusSink status;
+    private final Duration timeout;
+    private volatile boolean stopping;
+    private volatile boolean shutdown;
+    private volatile long sourceWalLsn;
+    private int failures;
+
+    PipelineRunner(PipelineSpec spec, SourceConnector connector, EventStore store, StatusSink status, Duration timeout) {
+        this.spec = spec;
+        this.connector = connector;
+        this.store = store;
+        this.status = status;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Asks the runner to store what it has, confirm it and close the stream.
+     *
+     * @param shutdown true when the service shuts down: the pipeline then stays wanted running (and resumes
+     *                 at the next start); false when a user stopped it
+     */
+    void stop(boolean shutdown) {
+        this.shutdown = shutdown;
+        stopping = true;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    @Override
+    public void run() {
+        while (!stopping) {
+            try {
+                stream();
+            } catch (RuntimeException | SQLException e) {
+                if (stopping) {
+                    break;
+                }
+                failures++;
+                String cause = describe(e);
+                LOG.log(System.Logger.Level.WARNING, "Pipeline {0} failed (attempt {1}): {2}", spec.name(), failures, cause);
+                report(() -> status.error(spec.id(), cause));
+                sleep(backoff(failures).toMillis());
+            }
+        }
+        if (!shutdown) {
+            report(() -> status.stopped(spec.id()));
+        }
+    }
+
+    /* One session: connect, set up, stream until stopped or failed. */
+    private void stream() throws SQLException {
+        InetAddress address = connector.resolve(spec.source().host());
+        try (Connection sql = connector.connect(spec.source(), address, timeout, false);
+             Connection replication = connector.connect(spec.source(), address, timeout, true)) {
+            sameTextForms(sql);
+            sameTextForms(replication);
+            StreamState state = store.stream(spec.id()).orElse(null);
+            if (state != null && !state.snapshotDone()) {
+                // A snapshot cut short cannot be resumed: its exported snapshot is gone. Start over.
+                LOG.log(System.Logger.Level.INFO, "Pipeline {0}: the initial copy was interrupted; taking it again", spec.name());
+                dropSlot(sql, state.slotName());
+                store.resetStream(spec.id());
+                state = null;
+            }
+            String publication = publication(sql);
+            if (state == null) {
+                state = createSlot(sql, replication, publication);
+            } else {
+                requireSlot(sql, state);
+            }
+            PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                    .withSlotName(state.slotName())
+                    .withStartPosition(LogSequenceNumber.valueOf(Math.max(state.confirmedLsn(), state.startLsn())))
+                    .withSlotOption("proto_version", "1")
+                    .withSlotOption("publication_names", state.publicationName())
+                    .withStatusInterval(10, TimeUnit.SECONDS)
+                    .start();
+            report(() -> status.running(spec.id()));
+            failures = 0;
+            LOG.log(System.Logger.Level.INFO, "Pipeline {0} is streaming from slot {1} at {2}", spec.name(), state.slotName(),
+                    ChangeEvent.lsn(Math.max(state.confirmedLsn(), state.startLsn())));
+            read(stream, state, sql);
+        }
+    }
+
+    /**
+     * The source's current WAL position, as last seen while streaming.
+     *
+     * @return the LSN, or 0 before the first look
+     */
+    long sourceWalLsn() {
+        return sourceWalLsn;
+    }
+
+    private void read(PGReplicationStream stream, StreamState stored, Connection sql) throws SQLException {
+        Changes changes = new Changes();
+        Batch batch = new Batch(stored);
+        long lastConfirm = System.currentTimeMillis();
+        while (!stopping) {
+            ByteBuffer message;
+            try {
+                message = stream.readPending();
+            } catch (SQLException e) {
+                if (stopping) {
+                    break;
+                }
+                throw e;
+            }
+            if (message == null) {
+                if (batch.hasWork() || System.currentTimeMillis() - lastConfirm > CONFIRM_EVERY_MILLIS) {
+                    batch.store(stream, false);
+                    lastConfirm = System.currentTimeMillis();
+                    sourceWalLsn = currentWal(sql);
+                }
+                if (!sleep(IDLE_POLL_MILLIS)) {
+                    break;
+                }
+                continue;
+            }
+            batch.take(PgOutput.decode(message), stream.getLastReceiveLSN().asLong(), changes);
+            if (batch.full()) {
+                batch.store(stream, false);
+                lastConfirm = System.currentTimeMillis();
+            }
+        }
+        batch.store(stream, true);
+        stream.close();
+    }
+
+    /*
+     * The events of the transactions read since the last store, and where the stream will stand once they are
+     * stored. Transactions the store already has are skipped whole; of one stored in part, the stored events.
+     */
+    private final class Batch {
+        private final List<ChangeEvent> events = new ArrayList<>();
+        private StreamState state;
+        private long lastCommitLsn;
+        private long confirmedLsn;
+        private long inTransaction;
+        private long transactionLsn;
+        private boolean skipping;
+        private long toSkip;
+        private boolean moved;
+
+        Batch(StreamState state) {
+            this.state = state;
+            this.lastCommitLsn = state.lastCommitLsn();
+            this.confirmedLsn = state.confirmedLsn();
+        }
+
+        void take(PgOutput.Message message, long lsn, Changes changes) {
+            switch (message) {
+                case PgOutput.Begin b -> {
+                    transactionLsn = b.finalLsn();
+                    skipping = b.finalLsn() <= lastCommitLsn;
+                    toSkip = b.finalLsn() == state.partialCommitLsn() ? state.partialEvents() : 0;
+                    inTransaction = 0;
+                }
+                case PgOutput.Commit c -> {
+                    if (!skipping) {
+                        lastCommitLsn = c.commitLsn();
+                        confirmedLsn = c.endLsn();
+                        moved = true;
+                    }
+                    skipping = false;
+                    inTransaction = 0;
+                }
+                default -> { }
+            }
+            int before = events.size();
+            changes.accept(message, lsn, events);
+            int added = events.size() - before;
+            if (added > 0 && (skipping || toSkip > 0)) {
+                int drop = skipping ? added : (int) Math.min(added, toSkip);
+                toSkip -= skipping ? 0 : drop;
+                events.subList(events.size() - added, events.size() - added + drop).clear();
+                inTransaction += drop;
+                added -= drop;
+            }
+            inTransaction += added;
+        }
+
+        boolean full() {
+            return events.size() >= spec.batchSize();
+        }
+
+        boolean hasWork() {
+            return !events.isEmpty() || moved;
+        }
+
+        /* Stores the batch in one metadata transaction, then confirms it to the source. */
+        void store(PGReplicationStream stream, boolean always) throws SQLException {
+            if (events.isEmpty() && !moved && !always) {
+                stream.forceUpdateStatus();
+                return;
+            }
+            boolean open = inTransaction > 0 && !skipping;
+            state = store.append(state, events, new EventStore.Position(lastCommitLsn, confirmedLsn,
+                    open ? transactionLsn : 0, open ? inTransaction : 0, true));
+            events.clear();
+            moved = false;
+            if (confirmedLsn > 0) {
+                stream.setFlushedLSN(LogSequenceNumber.valueOf(confirmedLsn));
+                stream.setAppliedLSN(LogSequenceNumber.valueOf(confirmedLsn));
+            }
+            stream.forceUpdateStatus();
+        }
+    }
+
+    /* The publication the pipeline reads: the source's named one as it is, or the pipeline's own, kept to its tables. */
+    private String publication(Connection c) throws SQLException {
+        if (spec.source().publicationName() != null) {
+            if (!exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", spec.source().publicationName())) {
+                throw new StreamFailure("publication " + spec.source().publicationName()
+                        + " named by the source does not exist; create it or clear publication_name");
+            }
+            return spec.source().publicationName();
+        }
+        String name = spec.ownName();
+        String tables = String.join(", ", spec.tables().stream().map(TableName::toString).toList());
+        try (Statement st = c.createStatement()) {
+            if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", name)) {
+                st.execute("ALTER PUBLICATION " + name + " SET TABLE " + tables);
+            } else {
+                st.execute("CREATE PUBLICATION " + name + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
+            }
+        }
+        return name;
+    }
+
+    /* A new slot, and the initial copy from its exported snapshot (unless the pipeline says never). */
+    private StreamState createSlot(Connection sql, Connection replication, String publication) throws SQLException {
+        String slot = spec.ownName();
+        dropSlot(sql, slot); // left over from a start that failed before its stream was stored
+        ReplicationSlotInfo info = replication.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot().logical()
+                .withSlotName(slot).withOutputPlugin("pgoutput").make();
+        long start = info.getConsistentPoint().asLong();
+        boolean snapshot = spec.snapshot();
+        StreamState state = store.createStream(spec.id(), slot, publication, true, spec.source().publicationName() == null, start, !snapshot);
+        if (snapshot) {
+            state = new Snapshot(sql, info.getSnapshotName(), start).copy(state);
+        }
+        return state;
+    }
+
+    /* Copies every mapped table as it was at the slot's consistent point, as snapshot events. */
+    private final class Snapshot {
+        private final Connection c;
+        private final String name;
+        private final long lsn;
+
+        Snapshot(Connection c, String name, long lsn) {
+            this.c = c;
+            this.name = name;
+            this.lsn = lsn;
+        }
+
+        StreamState copy(StreamState state) throws SQLException {
+            Instant taken = Instant.now();
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                st.execute("SET TRANSACTION SNAPSHOT '" + name.replace("'", "''") + "'");
+                for (TableName table : spec.tables()) {
+                    state = table(table, taken, state);
+                }
+                c.commit();
+            } finally {
+                c.setAutoCommit(true);
+            }
+            return store.append(state, List.of(), new EventStore.Position(0, 0, 0, 0, true));
+        }
+
+        private StreamState table(TableName table, Instant taken, StreamState state) throws SQLException {
+            List<SnapshotColumn> columns = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT a.attname, a.atttypid, COALESCE(i.indisprimary, false) AS key
+                    FROM pg_attribute a
+                    LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)
+                    WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+                    ORDER BY a.attnum""")) {
+                ps.setString(1, table.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        columns.add(new SnapshotColumn(rs.getString(1), rs.getInt(2), rs.getBoolean(3)));
+                    }
+                }
+            }
+            String select = "SELECT " + String.join(", ", columns.stream().map(col -> quote(col.name()) + "::text").toList())
+                    + " FROM " + table;
+            List<ChangeEvent> events = new ArrayList<>();
+            try (Statement st = c.createStatement()) {
+                st.setFetchSize(spec.batchSize());
+                try (ResultSet rs = st.executeQuery(select)) {
+                    while (rs.next()) {
+                        var row = Changes.JSON.createObjectBuilder();
+                        var key = Changes.JSON.createObjectBuilder();
+                        boolean hasKey = false;
+                        for (int i = 0; i < columns.size(); i++) {
+                            SnapshotColumn col = columns.get(i);
+                            var value = ColumnValues.json(col.type(), rs.getString(i + 1));
+                            row.add(col.name(), value);
+                            if (col.key()) {
+                                key.add(col.name(), value);
+                                hasKey = true;
+                            }
+                        }
+                        events.add(new ChangeEvent(lsn, lsn, null, taken, table.schema(), table.table(), "snapshot",
+                                                   hasKey ? key.build() : null, null, row.build()));
+                        if (events.size() >= spec.batchSize()) {
+                            state = store.append(state, events, new EventStore.Position(0, 0, 0, 0, false));
+                            events.clear();
+                        }
+                    }
+                }
+            }
+            return events.isEmpty() ? state : store.append(state, events, new EventStore.Position(0, 0, 0, 0, false));
+        }
+    }
+
+    private record SnapshotColumn(String name, int type, boolean key) {
+    }
+
+    private void requireSlot(Connection c, StreamState state) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT to_jsonb(s) ->> 'wal_status' FROM pg_replication_slots s WHERE slot_name = ?")) {
+            ps.setString(1, state.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new StreamFailure("replication slot " + state.slotName()
+                            + " is gone from the source: changes since " + ChangeEvent.lsn(state.confirmedLsn())
+                            + " cannot be read; delete and re-create the pipeline to take a new snapshot");
+                }
+                if ("lost".equals(rs.getString(1))) {
+                    throw new StreamFailure("replication slot " + state.slotName()
+                            + " was invalidated (the source removed WAL it still needed): a new snapshot is needed;"
+                            + " delete and re-create the pipeline");
+                }
+            }
+        }
+    }
+
+    /* A state report that fails (the metadata database is down) must not end the runner. */
+    private void report(Runnable report) {
+        try {
+            report.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Pipeline {0}: its state could not be recorded: {1}", spec.name(), e.getMessage());
+        }
+    }
+
+    private static long currentWal(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return ChangeEvent.lsn(rs.getString(1));
+        }
+    }
+
+    private static void dropSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+    }
+
+    /* Values in the same text forms in the snapshot and in the stream, whatever the server's defaults. */
+    private static void sameTextForms(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3;"
+                       + " SET bytea_output = 'hex'");
+        }
+    }
+
+    private static boolean exists(Connection c, String sql, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, value);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof SourceFailure f) {
+            return f.kind().label() + ": " + f.getMessage();
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replace('\n', ' ');
+    }
+
+    private static Duration backoff(int failures) {
+        long base = Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(failures - 1, 10));
+        return Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+    }
+
+    /* Sleeps in short steps unless stopped; false when the runner should stop. */
+    private boolean sleep(long millis) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        try {
+            while (!stopping && System.nanoTime() < end) {
+                Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !stopping;
+    }
+
+    /** A source that cannot be streamed from as it is (a publication or slot missing, a slot lost). */
+    static final class StreamFailure extends RuntimeException {
+        StreamFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Where the engine reports a pipeline's state. */
+    interface StatusSink {
+        void running(java.util.UUID id);
+
+        void error(java.util.UUID id, String message);
+
+        void stopped(java.util.UUID id);
+    }
+}

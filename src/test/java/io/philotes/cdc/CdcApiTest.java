@@ -1,0 +1,392 @@
+package io.philotes.cdc;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import io.philotes.support.ApiClient;
+import io.philotes.support.SourceJson;
+import io.philotes.support.SourceServers;
+import io.philotes.support.TestApp;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+/** Start, stream, stop and resume through the HTTP API, against a real source PostgreSQL (loopback). */
+class CdcApiTest {
+    private static final long WAIT_MILLIS = 20_000;
+    /* An accounts row as the contract types it: arrays keep their text form. */
+    private static final String ACCOUNT = "json_build_object('id', id, 'owner', owner, 'balance', balance, 'active', active, 'tags', tags::text)";
+    private static SourceServers.Server server;
+    private static TestApp app;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        server = SourceServers.logical();
+        app = TestApp.start(Map.of());
+        api = app.client();
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        if (app != null) {
+            app.close();
+        }
+        dropPipelineSlots();
+    }
+
+    /* Slots are per server and the test server has few: leave none behind for other tests. */
+    private static void dropPipelineSlots() throws SQLException {
+        try (Connection c = server.connect("postgres"); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND active");
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+        }
+    }
+
+    /* A source database with the given tables, registered as a source; returns the source id. */
+    private static String source(String db, String name) {
+        ApiClient.Response r = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", name).build().toString());
+        assertThat(r.toString(), r.status(), is(201));
+        return r.json().getJsonObject("source").getString("id");
+    }
+
+    private static String pipeline(String name, String sourceId, String tables, String config) {
+        ApiClient.Response r = api.post("/api/v1/pipelines", """
+                {"name":"%s","source_id":"%s","tables":%s,"config":%s}""".formatted(name, sourceId, tables, config));
+        assertThat(r.toString(), r.status(), is(201));
+        return "/api/v1/pipelines/" + r.json().getJsonObject("pipeline").getString("id");
+    }
+
+    private static JsonObject started(String path) {
+        ApiClient.Response r = api.post(path + "/start", "");
+        assertThat(r.toString(), r.status(), is(200));
+        assertThat(r.json().getString("message"), is("pipeline started"));
+        awaitStatus(path, "running");
+        return r.json().getJsonObject("pipeline");
+    }
+
+    private static JsonObject awaitStatus(String path, String status) {
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        JsonObject s;
+        do {
+            s = api.get(path + "/status").json();
+            if (s.getString("status").equals(status)) {
+                return s;
+            }
+            sleep();
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("status stayed " + s + ", expected " + status);
+    }
+
+    /* Every stored event, read page by page, once there are at least this many. */
+    private static List<JsonObject> awaitEvents(String path, int count) {
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        List<JsonObject> events = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            JsonObject page = api.get(path + "/events?limit=7&after=" + after).json();
+            page.getJsonArray("events").forEach(v -> events.add(v.asJsonObject()));
+            assertThat(page.getJsonNumber("next_after").longValue(), is(events.isEmpty() ? after
+                    : events.getLast().getJsonNumber("seq").longValue()));
+            after = page.getJsonNumber("next_after").longValue();
+            if (page.getJsonArray("events").isEmpty()) {
+                if (events.size() >= count || System.currentTimeMillis() > deadline) {
+                    return events;
+                }
+                sleep();
+            }
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static List<String> ops(List<JsonObject> events) {
+        return events.stream().map(e -> e.getString("op") + ":" + e.getString("table")).toList();
+    }
+
+    /* Applies the events to an empty copy keyed by id, as a consumer would. */
+    private static Map<Integer, JsonObject> replay(List<JsonObject> events, String table) {
+        Map<Integer, JsonObject> rows = new TreeMap<>();
+        for (JsonObject e : events) {
+            if (!e.getString("table").equals(table)) {
+                continue;
+            }
+            switch (e.getString("op")) {
+                case "snapshot", "insert" -> rows.put(e.getJsonObject("after").getInt("id"), e.getJsonObject("after"));
+                case "update" -> {
+                    JsonObject old = e.containsKey("before") ? e.getJsonObject("before") : e.getJsonObject("key");
+                    JsonObject previous = rows.remove(old.getInt("id"));
+                    Map<String, JsonValue> merged = new HashMap<>(previous);
+                    merged.putAll(e.getJsonObject("after"));
+                    rows.put(e.getJsonObject("after").getInt("id"), jakarta.json.Json.createObjectBuilder(merged).build());
+                }
+                case "delete" -> rows.remove(e.getJsonObject("key").getInt("id"));
+                case "truncate" -> rows.clear();
+                default -> throw new AssertionError(e);
+            }
+        }
+        return rows;
+    }
+
+    /* The source table as the contract types it (row is a JSON expression over its alias t), keyed by id. */
+    private static Map<Integer, JsonObject> sourceRows(String db, String table, String row) throws SQLException {
+        Map<Integer, JsonObject> rows = new TreeMap<>();
+        try (Connection c = server.connect(db); Statement st = c.createStatement()) {
+            st.execute("SET TimeZone = 'UTC'");
+            try (ResultSet rs = st.executeQuery("SELECT (" + row + ")::text, id FROM " + table + " t")) {
+                while (rs.next()) {
+                    rows.put(rs.getInt(2), jakarta.json.Json.createReader(new java.io.StringReader(rs.getString(1))).readObject());
+                }
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void startCopiesTheRowsThenStreamsEveryChangeInCommitOrderAndStopResumesWhereItEnded() throws Exception {
+        String db = server.createDatabase();
+        server.execute(db, """
+                CREATE TABLE public.accounts (id int PRIMARY KEY, owner text, balance numeric(12,2), active bool, tags text[]);
+                CREATE TABLE public.notes (id int PRIMARY KEY, body text);
+                CREATE TABLE public.ignored (id int PRIMARY KEY);
+                INSERT INTO public.accounts VALUES (1, 'ada', 10.50, true, '{a,b}'), (2, 'bob', 0, false, NULL);
+                INSERT INTO public.notes VALUES (1, 'first');
+                """);
+        String path = pipeline("streaming", source(db, "streaming-source"), "[{\"table\":\"accounts\"},{\"table\":\"notes\"}]", "{}");
+        JsonObject pipeline = started(path);
+        assertThat(api.post(path + "/start", "").status(), is(409));
+        assertThat(api.put(path, "{\"name\":\"renamed\"}").status(), is(409));
+
+        server.execute(db, "INSERT INTO public.accounts VALUES (3, 'zoë 表', 99.99, true, '{}')");
+        server.execute(db, "UPDATE public.accounts SET balance = balance + 1 WHERE id = 1; INSERT INTO public.ignored VALUES (1)");
+        server.execute(db, "UPDATE public.accounts SET id = 20 WHERE id = 2");
+        server.execute(db, "DELETE FROM public.accounts WHERE id = 3");
+        server.execute(db, "TRUNCATE public.notes");
+        server.execute(db, "INSERT INTO public.notes VALUES (2, NULL)");
+        List<JsonObject> events = awaitEvents(path, 9);
+        assertThat(ops(events), is(List.of("snapshot:accounts", "snapshot:accounts", "snapshot:notes", "insert:accounts",
+                "update:accounts", "update:accounts", "delete:accounts", "truncate:notes", "insert:notes")));
+        for (int i = 0; i < events.size(); i++) {
+            assertThat(events.get(i).getInt("seq"), is(i + 1));
+        }
+        JsonObject insert = events.get(3);
+        assertThat(insert.getJsonObject("after").toString(),
+                   is("{\"id\":3,\"owner\":\"zoë 表\",\"balance\":99.99,\"active\":true,\"tags\":\"{}\"}"));
+        assertThat(insert.getJsonObject("key").toString(), is("{\"id\":3}"));
+        assertThat(insert.containsKey("xid"), is(true));
+        assertThat(events.get(0).containsKey("xid"), is(false));
+        assertThat(events.get(5).getJsonObject("before").toString(), is("{\"id\":2}"));
+        assertThat(events.get(4).getString("commit_lsn").compareTo(events.get(3).getString("commit_lsn")) != 0, is(true));
+        assertThat(events.get(8).getJsonObject("after").get("body"), is(JsonValue.NULL));
+        assertThat(replay(events, "accounts"), is(sourceRows(db, "public.accounts", ACCOUNT)));
+        assertThat(replay(events, "notes"), is(sourceRows(db, "public.notes", "row_to_json(t)")));
+
+        JsonObject status = awaitStatus(path, "running");
+        assertThat(status.getInt("events_processed"), is(9));
+        assertThat(status.getString("uptime"), containsString("s"));
+        assertThat(status.containsKey("confirmed_lsn"), is(true));
+        assertThat(status.getJsonArray("tables").stream().map(t -> t.asJsonObject().getString("table") + "="
+                + t.asJsonObject().getInt("events_processed")).toList(), is(List.of("accounts=6", "notes=3")));
+
+        ApiClient.Response stopped = api.post(path + "/stop", "");
+        assertThat(stopped.status(), is(200));
+        assertThat(stopped.json().getString("message"), is("pipeline stopped"));
+        assertThat(stopped.json().getJsonObject("pipeline").getString("status"), is("stopped"));
+        assertThat(api.post(path + "/stop", "").status(), is(409));
+        JsonObject stoppedStatus = api.get(path + "/status").json();
+        assertThat(stoppedStatus.containsKey("uptime"), is(false));
+
+        server.execute(db, "INSERT INTO public.accounts VALUES (4, 'while stopped', 1, true, NULL)");
+        started(path);
+        server.execute(db, "DELETE FROM public.accounts WHERE id = 4");
+        List<JsonObject> more = awaitEvents(path, 11);
+        assertThat(ops(more).subList(9, 11), is(List.of("insert:accounts", "delete:accounts")));
+        assertThat(more.size(), is(11));
+        assertThat(replay(more, "accounts"), is(sourceRows(db, "public.accounts", ACCOUNT)));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+        assertThat(pipeline.getString("id"), not(is("")));
+    }
+
+    @Test
+    void aServiceRestartedInTheMiddleOfALargeTransactionResumesWithoutGapOrDuplicate() throws Exception {
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.big (id int PRIMARY KEY, payload text)");
+        TestApp first = TestApp.start(Map.of());
+        ApiClient firstApi = first.client();
+        ApiClient.Response source = firstApi.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "restarted")
+                .build().toString());
+        String sourceId = source.json().getJsonObject("source").getString("id");
+        ApiClient.Response created = firstApi.post("/api/v1/pipelines", """
+                {"name":"restarted","source_id":"%s","tables":[{"table":"big"}],"config":{"snapshot":"never"}}""".formatted(sourceId));
+        String path = "/api/v1/pipelines/" + created.json().getJsonObject("pipeline").getString("id");
+        assertThat(firstApi.post(path + "/start", "").status(), is(200));
+        int rows = 30_000;
+        server.execute(db, "INSERT INTO public.big SELECT g, repeat('x', 50) FROM generate_series(1, " + rows + ") g");
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        long stored = 0;
+        while (stored == 0 && System.currentTimeMillis() < deadline) {
+            stored = firstApi.get(path + "/status").json().getJsonNumber("events_processed").longValue();
+        }
+        first.close(); // a shutdown in the middle of the transaction: it stores what it has and stays wanted running
+        server.execute(db, "DELETE FROM public.big WHERE id = 1");
+
+        TestApp second = TestApp.startWithOwnDatabase(Map.of("db.url", first.database().url(), "db.username", first.database().user(),
+                                                             "db.password", first.database().password()));
+        try {
+            ApiClient secondApi = second.client();
+            List<JsonObject> events;
+            long end = System.currentTimeMillis() + WAIT_MILLIS;
+            do {
+                sleep();
+                events = new ArrayList<>();
+                long after = 0;
+                List<JsonObject> page;
+                do {
+                    page = secondApi.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events").stream()
+                            .map(JsonValue::asJsonObject).toList();
+                    events.addAll(page);
+                    after = page.isEmpty() ? after : page.getLast().getJsonNumber("seq").longValue();
+                } while (!page.isEmpty());
+            } while (events.size() < rows + 1 && System.currentTimeMillis() < end);
+            assertThat("stored before the restart: " + stored, events.size(), is(rows + 1));
+            for (int i = 0; i < events.size(); i++) {
+                assertThat(events.get(i).getInt("seq"), is(i + 1));
+            }
+            for (int i = 0; i < rows; i++) {
+                assertThat(events.get(i).getJsonObject("after").getInt("id"), is(i + 1));
+            }
+            assertThat(events.getLast().getString("op"), is("delete"));
+            assertThat(secondApi.get(path + "/status").json().getString("status"), is("running"));
+            assertThat(secondApi.post(path + "/stop", "").status(), is(200));
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void twoConcurrentStartsGiveOneOkAndOneConflict() throws Exception {
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");
+        String path = pipeline("raced", source(db, "raced-source"), "[{\"table\":\"t\"}]", "{\"snapshot\":\"never\"}");
+        List<Integer> statuses = new ArrayList<>();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            Callable<Integer> start = () -> api.post(path + "/start", "").status();
+            List<Future<Integer>> answers = List.of(clients.submit(start), clients.submit(start));
+            for (Future<Integer> a : answers) {
+                statuses.add(a.get());
+            }
+        }
+        assertThat(statuses.stream().sorted().toList(), is(List.of(200, 409)));
+        awaitStatus(path, "running");
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+    }
+
+    @Test
+    void startRefusesWhenTheSourceOrATableIsNotReadyAndSaysWhich() {
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.keyless (a int); CREATE TABLE public.fine (id int PRIMARY KEY)");
+        String source = source(db, "refusing-source");
+        String path = pipeline("refused", source, "[{\"table\":\"fine\"},{\"table\":\"keyless\"},{\"table\":\"absent\"}]", "{}");
+        ApiClient.Response r = api.post(path + "/start", "");
+        assertThat(r.status(), is(409));
+        List<String> fields = r.json().getJsonArray("errors").stream().map(v -> v.asJsonObject().getString("field")).toList();
+        assertThat(fields, is(List.of("tables.\"public\".\"absent\"", "tables.\"public\".\"keyless\"")));
+        assertThat(api.get(path + "/status").json().getString("status"), is("stopped"));
+
+        String replicaDb = SourceServers.replicaOnly().createDatabase();
+        SourceServers.replicaOnly().execute(replicaDb, "CREATE TABLE public.fine (id int PRIMARY KEY)");
+        ApiClient.Response created = api.post("/api/v1/sources", SourceJson.on(SourceServers.replicaOnly(), replicaDb, "postgres", "")
+                .add("name", "replica-only").build().toString());
+        String replicaPath = pipeline("not-logical", created.json().getJsonObject("source").getString("id"), "[{\"table\":\"fine\"}]", "{}");
+        ApiClient.Response refused = api.post(replicaPath + "/start", "");
+        assertThat(refused.status(), is(409));
+        assertThat(refused.json().getJsonArray("errors").stream().map(v -> v.asJsonObject().getString("field")).toList(), hasItem("wal_level"));
+        assertThat(refused.json().getString("detail"), containsString("wal_level"));
+
+        String empty = pipeline("no-tables", source, "[{\"table\":\"fine\",\"enabled\":false}]", "{}");
+        assertThat(api.post(empty + "/start", "").json().getString("detail"), containsString("no enabled tables"));
+    }
+
+    @Test
+    void snapshotNeverStartsWithTheChangesAfterTheStart() {
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t VALUES (1), (2)");
+        String path = pipeline("no-snapshot", source(db, "no-snapshot-source"), "[{\"table\":\"t\"}]", "{\"snapshot\":\"never\"}");
+        started(path);
+        server.execute(db, "INSERT INTO public.t VALUES (3)");
+        List<JsonObject> events = awaitEvents(path, 1);
+        assertThat(ops(events), is(List.of("insert:t")));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+    }
+
+    @Test
+    void deletingAStoppedPipelineDropsTheSlotAndPublicationItCreated() throws SQLException {
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");
+        String path = pipeline("deleted", source(db, "deleted-source"), "[{\"table\":\"t\"}]", "{\"snapshot\":\"never\"}");
+        String slot = "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
+        started(path);
+        assertThat(api.delete(path).status(), is(409));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+        assertThat(count(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"), is(1L));
+        assertThat(count(db, "SELECT count(*) FROM pg_publication WHERE pubname = '" + slot + "'"), is(1L));
+        assertThat(api.delete(path).status(), is(204));
+        assertThat(count(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"), is(0L));
+        assertThat(count(db, "SELECT count(*) FROM pg_publication WHERE pubname = '" + slot + "'"), is(0L));
+    }
+
+    @Test
+    void eventsAndStatusOfUnknownPipelinesAndBadParameters() {
+        String none = "/api/v1/pipelines/00000000-0000-0000-0000-000000000000";
+        assertThat(api.get(none + "/events").status(), is(404));
+        assertThat(api.get(none + "/status").status(), is(404));
+        assertThat(api.post(none + "/start", "").status(), is(404));
+        assertThat(api.post(none + "/stop", "").status(), is(404));
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");
+        String path = pipeline("params", source(db, "params-source"), "[{\"table\":\"t\"}]", "{}");
+        assertThat(api.get(path + "/events?limit=0").problemSlug(), is("validation-error"));
+        assertThat(api.get(path + "/events?limit=1001").problemSlug(), is("validation-error"));
+        assertThat(api.get(path + "/events?after=-1").problemSlug(), is("validation-error"));
+        assertThat(api.get(path + "/events?after=x").problemSlug(), is("validation-error"));
+        JsonObject empty = api.get(path + "/events?after=5").json();
+        assertThat(empty.getJsonArray("events").size(), is(0));
+        assertThat(empty.getInt("next_after"), is(5));
+        JsonObject status = api.get(path + "/status").json();
+        assertThat(status.getInt("events_processed"), is(0));
+        assertThat(status.getString("status"), is("stopped"));
+        assertThat(api.send("DELETE", path + "/start", null).header("Allow").orElseThrow(), is("POST"));
+    }
+
+    private static long count(String db, String sql) throws SQLException {
+        try (Connection c = server.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

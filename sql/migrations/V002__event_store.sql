@@ -45,8 +45,9 @@ CREATE TABLE philotes.events (
     PRIMARY KEY (pipeline_id, seq)
 );
 
--- Retention prunes by age.
-CREATE INDEX events_stored_idx ON philotes.events (stored_at);
+-- Retention prunes by age. Events are stored in time order, so a BRIN index finds old ones at a fraction of
+-- a btree's cost on every insert.
+CREATE INDEX events_stored_idx ON philotes.events USING brin (stored_at);
 
 CREATE TABLE philotes.table_stats (
     pipeline_id      UUID NOT NULL REFERENCES philotes.pipelines (id) ON DELETE CASCADE,

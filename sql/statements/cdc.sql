@@ -23,8 +23,9 @@ SET last_commit_lsn = CAST(:last_commit_lsn AS pg_lsn), confirmed_lsn = CAST(:co
 WHERE pipeline_id = :pipeline_id AND last_seq = :previous_seq
 
 -- name: events-copy
+-- Binary COPY: no text parsing of ids, LSNs and times on the server.
 COPY philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schema_name, table_name, op, key, before, after)
-FROM STDIN
+FROM STDIN (FORMAT binary)
 
 -- name: events-after
 SELECT seq, lsn::text AS lsn, commit_lsn::text AS commit_lsn, xid, commit_time, schema_name, table_name, op,

@@ -2,8 +2,6 @@ package io.philotes.cdc;
 
 import java.time.Instant;
 
-import jakarta.json.JsonObject;
-
 /**
  * One captured change of one row (or one truncated table), as stored and as served.
  *
@@ -14,12 +12,12 @@ import jakarta.json.JsonObject;
  * @param schema     the table's schema
  * @param table      the table's name
  * @param op         insert, update, delete, truncate or snapshot
- * @param key        the row's replica identity columns (the old ones for a delete), or null
- * @param before     the old row, or its old key when the key changed, when the source sent it; else null
- * @param after      the new row; a TOASTed value an update did not change is left out
+ * @param key        JSON of the row's replica identity columns (the old ones for a delete), or null
+ * @param before     JSON of the old row, or of its old key when the key changed, when the source sent it; else null
+ * @param after      JSON of the new row; a TOASTed value an update did not change is left out
  */
 public record ChangeEvent(long lsn, long commitLsn, Long xid, Instant commitTime, String schema, String table, String op,
-                          JsonObject key, JsonObject before, JsonObject after) {
+                          String key, String before, String after) {
     /**
      * An LSN in PostgreSQL's text form.
      *

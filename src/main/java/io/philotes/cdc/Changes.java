@@ -4,11 +4,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.json.Json;
-import jakarta.json.JsonBuilderFactory;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonValue;
 
 /**
  * Turns the decoded messages of one replication session into change events: remembers each relation's
@@ -16,7 +11,6 @@ import jakarta.json.JsonValue;
  * and the current transaction, and types every value by its column's type.
  */
 final class Changes {
-    static final JsonBuilderFactory JSON = Json.createBuilderFactory(Map.of());
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
     private PgOutput.Begin transaction;
 
@@ -38,7 +32,7 @@ final class Changes {
             case PgOutput.Update u -> {
                 PgOutput.Relation r = relation(u.relation());
                 PgOutput.Tuple old = u.old() != null ? u.old() : u.key();
-                JsonObject before = old == null ? null : row(r, old, u.old() == null);
+                String before = old == null ? null : row(r, old, u.old() == null);
                 out.add(event(r, lsn, "update", key(r, u.tuple()), before, row(r, u.tuple(), false)));
             }
             case PgOutput.Delete d -> {
@@ -75,7 +69,7 @@ final class Changes {
         return r;
     }
 
-    private ChangeEvent event(PgOutput.Relation r, long lsn, String op, JsonObject key, JsonObject before, JsonObject after) {
+    private ChangeEvent event(PgOutput.Relation r, long lsn, String op, String key, String before, String after) {
         if (transaction == null) {
             throw new PgOutput.MalformedMessage("a change came outside a transaction");
         }
@@ -84,29 +78,29 @@ final class Changes {
     }
 
     /* The row; with keysOnly, just its replica identity columns (an old key carries only those). */
-    private static JsonObject row(PgOutput.Relation r, PgOutput.Tuple t, boolean keysOnly) {
-        JsonObjectBuilder b = JSON.createObjectBuilder();
+    private static String row(PgOutput.Relation r, PgOutput.Tuple t, boolean keysOnly) {
+        JsonRow row = new JsonRow();
         int n = Math.min(t.size(), r.columns().size());
         for (int i = 0; i < n; i++) {
             PgOutput.Column c = r.columns().get(i);
             if (!t.unchanged(i) && (!keysOnly || c.key())) {
-                b.add(c.name(), ColumnValues.json(c.typeOid(), t.text(i)));
+                row.add(c.name(), c.typeOid(), t.text(i));
             }
         }
-        return b.build();
+        return row.json();
     }
 
-    private static JsonObject key(PgOutput.Relation r, PgOutput.Tuple t) {
-        if (t == null || r.columns().stream().noneMatch(PgOutput.Column::key)) {
+    private static String key(PgOutput.Relation r, PgOutput.Tuple t) {
+        if (t == null) {
             return null;
         }
-        JsonObjectBuilder b = JSON.createObjectBuilder();
+        JsonRow key = new JsonRow();
         for (int i = 0; i < Math.min(t.size(), r.columns().size()); i++) {
             PgOutput.Column c = r.columns().get(i);
             if (c.key()) {
-                b.add(c.name(), t.unchanged(i) ? JsonValue.NULL : ColumnValues.json(c.typeOid(), t.text(i)));
+                key.add(c.name(), c.typeOid(), t.unchanged(i) ? null : t.text(i));
             }
         }
-        return b.build();
+        return key.isEmpty() ? null : key.json();
     }
 }

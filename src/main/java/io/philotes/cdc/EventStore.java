@@ -1,6 +1,5 @@
 package io.philotes.cdc;
 
-import java.io.StringReader;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -90,12 +89,12 @@ public final class EventStore {
      */
     StreamState append(StreamState state, List<ChangeEvent> events, Position next) {
         long seq = state.lastSeq();
-        StringBuilder copy = new StringBuilder(events.size() * 200);
+        BinaryCopy copy = new BinaryCopy(events.size() * 256);
         Map<String, Tally> tables = new LinkedHashMap<>();
         Instant lastEventAt = null;
         for (ChangeEvent e : events) {
             seq++;
-            copyRow(copy, state.pipelineId(), seq, e);
+            copy.row(state.pipelineId(), seq, e);
             Tally t = tables.computeIfAbsent(e.schema() + "\u0000" + e.table(), k -> new Tally(e.schema(), e.table()));
             t.events++;
             t.last = e.commitTime();
@@ -105,7 +104,7 @@ public final class EventStore {
         Instant eventTime = lastEventAt;
         sql.transaction(tx -> {
             if (!events.isEmpty()) {
-                tx.copyIn("events-copy", new StringReader(copy.toString()));
+                tx.copyIn("events-copy", copy.finish());
                 tx.dml("table-stats-add", Map.of("pipeline_id", state.pipelineId(),
                         "schemas", tables.values().stream().map(t -> t.schema).toArray(String[]::new),
                         "tables", tables.values().stream().map(t -> t.table).toArray(String[]::new),
@@ -165,41 +164,78 @@ public final class EventStore {
         return lsn == 0 ? null : ChangeEvent.lsn(lsn);
     }
 
-    /* One line of COPY's text format: tab-separated, \N for NULL, backslash escapes. */
-    private static void copyRow(StringBuilder out, UUID pipelineId, long seq, ChangeEvent e) {
-        out.append(pipelineId).append('\t').append(seq).append('\t').append(ChangeEvent.lsn(e.lsn())).append('\t')
-                .append(ChangeEvent.lsn(e.commitLsn())).append('\t');
-        if (e.xid() == null) {
-            out.append("\\N");
-        } else {
-            out.append(e.xid());
-        }
-        out.append('\t').append(e.commitTime()).append('\t');
-        escaped(out, e.schema());
-        out.append('\t');
-        escaped(out, e.table());
-        out.append('\t').append(e.op());
-        for (Object json : new Object[] {e.key(), e.before(), e.after()}) {
-            out.append('\t');
-            if (json == null) {
-                out.append("\\N");
-            } else {
-                escaped(out, json.toString());
-            }
-        }
-        out.append('\n');
-    }
+    /*
+     * Rows in COPY's binary format: a signature and two 32-bit words of header, then per row the number of
+     * fields and each field as a 32-bit length (-1 for NULL) and its bytes in the type's binary form; uuid is
+     * 16 bytes, bigint and pg_lsn 8, timestamptz 8 (microseconds since 2000-01-01), text and json their UTF-8.
+     */
+    private static final class BinaryCopy {
+        private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
+        private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
+        private final java.io.ByteArrayOutputStream bytes;
+        private final java.io.DataOutputStream out;
 
-    private static void escaped(StringBuilder out, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '\\' -> out.append("\\\\");
-                case '\t' -> out.append("\\t");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                default -> out.append(c);
+        BinaryCopy(int size) {
+            bytes = new java.io.ByteArrayOutputStream(size);
+            out = new java.io.DataOutputStream(bytes);
+            try {
+                out.write(SIGNATURE);
+                out.writeInt(0);
+                out.writeInt(0);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
+        }
+
+        void row(UUID pipelineId, long seq, ChangeEvent e) {
+            try {
+                out.writeShort(12);
+                out.writeInt(16);
+                out.writeLong(pipelineId.getMostSignificantBits());
+                out.writeLong(pipelineId.getLeastSignificantBits());
+                int64(seq);
+                int64(e.lsn());
+                int64(e.commitLsn());
+                if (e.xid() == null) {
+                    out.writeInt(-1);
+                } else {
+                    int64(e.xid());
+                }
+                Instant t = e.commitTime();
+                int64(t.getEpochSecond() * 1_000_000L + t.getNano() / 1000 - POSTGRES_EPOCH_MICROS);
+                text(e.schema());
+                text(e.table());
+                text(e.op());
+                text(e.key());
+                text(e.before());
+                text(e.after());
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+        }
+
+        java.io.InputStream finish() {
+            try {
+                out.writeShort(-1);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return new java.io.ByteArrayInputStream(bytes.toByteArray());
+        }
+
+        private void int64(long value) throws java.io.IOException {
+            out.writeInt(8);
+            out.writeLong(value);
+        }
+
+        private void text(String value) throws java.io.IOException {
+            if (value == null) {
+                out.writeInt(-1);
+                return;
+            }
+            byte[] utf8 = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.writeInt(utf8.length);
+            out.write(utf8);
         }
     }
 

@@ -32,10 +32,13 @@ import org.postgresql.replication.ReplicationSlotInfo;
 final class PipelineRunner implements Runnable {
     private static final System.Logger LOG = System.getLogger(PipelineRunner.class.getName());
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-    /* How long the stream waits for more changes before it stores what it has. */
-    private static final long IDLE_POLL_MILLIS = 5;
+    /* A stream without a message for this long is quiet: what it read is stored, and it polls less often. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long IDLE_POLL_MILLIS = 2;
+    /* The longest an event waits in a batch while the stream stays busy. */
+    private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /* A stream with nothing to store still confirms its position this often, so the source can free WAL. */
-    private static final long CONFIRM_EVERY_MILLIS = 1000;
+    private static final long CONFIRM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final PipelineSpec spec;
     private final SourceConnector connector;
@@ -136,48 +139,174 @@ final class PipelineRunner implements Runnable {
         return sourceWalLsn;
     }
 
+    /*
+     * Reads until stopped, while a second thread stores: reading and decoding go on while the previous batch
+     * is written. A batch is cut when it is full, when the stream has been quiet for a moment, or when its first
+     * event has waited long enough; so a busy stream stores large batches and a trickle is still stored within a
+     * fraction of a second. The source hears only of what is stored.
+     */
     private void read(PGReplicationStream stream, StreamState stored, Connection sql) throws SQLException {
         Changes changes = new Changes();
         Batch batch = new Batch(stored);
-        long lastConfirm = System.currentTimeMillis();
-        while (!stopping) {
-            ByteBuffer message;
-            try {
-                message = stream.readPending();
-            } catch (SQLException e) {
-                if (stopping) {
-                    break;
+        Writer writer = new Writer(stored);
+        Thread writing = Thread.ofVirtual().name("philotes-store-" + spec.name()).start(writer);
+        long confirmed = stored.confirmedLsn();
+        long lastMessage = System.nanoTime();
+        long lastCut = lastMessage;
+        long lastStatus = lastMessage;
+        long lastWalLook = 0;
+        try {
+            while (!stopping) {
+                writer.check();
+                ByteBuffer message;
+                try {
+                    message = stream.readPending();
+                } catch (SQLException e) {
+                    if (stopping) {
+                        break;
+                    }
+                    throw e;
                 }
-                throw e;
-            }
-            if (message == null) {
-                if (batch.hasWork() || System.currentTimeMillis() - lastConfirm > CONFIRM_EVERY_MILLIS) {
-                    batch.store(stream, false);
-                    lastConfirm = System.currentTimeMillis();
+                long now = System.nanoTime();
+                if (message != null) {
+                    batch.take(PgOutput.decode(message), stream.getLastReceiveLSN().asLong(), changes);
+                    lastMessage = now;
+                    if (batch.full()) {
+                        writer.submit(batch.cut());
+                        lastCut = now;
+                    }
+                    continue;
+                }
+                boolean quiet = now - lastMessage > QUIET_NANOS;
+                if (batch.hasWork() && (quiet || now - batch.firstTakenAt() > MAX_WAIT_NANOS)) {
+                    writer.submit(batch.cut());
+                    lastCut = now;
+                }
+                long storedLsn = writer.confirmedLsn();
+                if (storedLsn > confirmed || now - lastStatus > CONFIRM_EVERY_NANOS) {
+                    confirm(stream, storedLsn);
+                    confirmed = storedLsn;
+                    lastStatus = now;
+                }
+                if (now - lastWalLook > CONFIRM_EVERY_NANOS) {
                     sourceWalLsn = currentWal(sql);
+                    lastWalLook = now;
                 }
-                if (!sleep(IDLE_POLL_MILLIS)) {
+                if (!sleep(quiet ? IDLE_POLL_MILLIS : 1)) {
                     break;
                 }
-                continue;
             }
-            batch.take(PgOutput.decode(message), stream.getLastReceiveLSN().asLong(), changes);
-            if (batch.full()) {
-                batch.store(stream, false);
-                lastConfirm = System.currentTimeMillis();
-            }
+        } finally {
+            writer.finish(batch.cut());
+            join(writing);
         }
-        batch.store(stream, true);
+        writer.check();
+        confirm(stream, writer.confirmedLsn());
         stream.close();
     }
 
+    private static void confirm(PGReplicationStream stream, long lsn) throws SQLException {
+        if (lsn > 0) {
+            stream.setFlushedLSN(LogSequenceNumber.valueOf(lsn));
+            stream.setAppliedLSN(LogSequenceNumber.valueOf(lsn));
+        }
+        stream.forceUpdateStatus();
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /* Events cut from the stream, and where the stream stands once they are stored. */
+    private record Chunk(List<ChangeEvent> events, EventStore.Position position) {
+    }
+
     /*
-     * The events of the transactions read since the last store, and where the stream will stand once they are
+     * Stores chunks in order, each in one metadata transaction, on its own thread. At most two wait, so a
+     * reader faster than the store waits for it instead of filling the heap.
+     */
+    private final class Writer implements Runnable {
+        private static final Chunk END = new Chunk(List.of(), null);
+        private final java.util.concurrent.BlockingQueue<Chunk> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
+        private volatile StreamState state;
+        private volatile RuntimeException failure;
+        private volatile boolean ended;
+
+        Writer(StreamState state) {
+            this.state = state;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    Chunk chunk = queue.take();
+                    if (chunk == END) {
+                        return;
+                    }
+                    state = store.append(state, chunk.events(), chunk.position());
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                ended = true;
+            }
+        }
+
+        /* Queues a chunk, waiting while two are queued; fails when the writer has failed. */
+        void submit(Chunk chunk) {
+            if (chunk == null) {
+                return;
+            }
+            try {
+                while (!queue.offer(chunk, 50, TimeUnit.MILLISECONDS)) {
+                    check();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while storing events", e);
+            }
+            check();
+        }
+
+        /* The last chunk, then the end; the writer stores what is queued and ends. */
+        void finish(Chunk last) {
+            try {
+                if (failure == null) {
+                    submit(last);
+                }
+            } finally {
+                while (!ended && !queue.offer(END)) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
+        void check() {
+            RuntimeException f = failure;
+            if (f != null) {
+                throw f;
+            }
+        }
+
+        long confirmedLsn() {
+            return state.confirmedLsn();
+        }
+    }
+
+    /*
+     * The events of the transactions read since the last cut, and where the stream will stand once they are
      * stored. Transactions the store already has are skipped whole; of one stored in part, the stored events.
      */
     private final class Batch {
-        private final List<ChangeEvent> events = new ArrayList<>();
-        private StreamState state;
+        private final StreamState stored;
+        private List<ChangeEvent> events = new ArrayList<>();
         private long lastCommitLsn;
         private long confirmedLsn;
         private long inTransaction;
@@ -185,11 +314,12 @@ final class PipelineRunner implements Runnable {
         private boolean skipping;
         private long toSkip;
         private boolean moved;
+        private long firstTakenAt;
 
-        Batch(StreamState state) {
-            this.state = state;
-            this.lastCommitLsn = state.lastCommitLsn();
-            this.confirmedLsn = state.confirmedLsn();
+        Batch(StreamState stored) {
+            this.stored = stored;
+            this.lastCommitLsn = stored.lastCommitLsn();
+            this.confirmedLsn = stored.confirmedLsn();
         }
 
         void take(PgOutput.Message message, long lsn, Changes changes) {
@@ -197,7 +327,7 @@ final class PipelineRunner implements Runnable {
                 case PgOutput.Begin b -> {
                     transactionLsn = b.finalLsn();
                     skipping = b.finalLsn() <= lastCommitLsn;
-                    toSkip = b.finalLsn() == state.partialCommitLsn() ? state.partialEvents() : 0;
+                    toSkip = b.finalLsn() == stored.partialCommitLsn() ? stored.partialEvents() : 0;
                     inTransaction = 0;
                 }
                 case PgOutput.Commit c -> {
@@ -212,6 +342,9 @@ final class PipelineRunner implements Runnable {
                 default -> { }
             }
             int before = events.size();
+            if (!hasWork()) {
+                firstTakenAt = System.nanoTime();
+            }
             changes.accept(message, lsn, events);
             int added = events.size() - before;
             if (added > 0 && (skipping || toSkip > 0)) {
@@ -232,22 +365,21 @@ final class PipelineRunner implements Runnable {
             return !events.isEmpty() || moved;
         }
 
-        /* Stores the batch in one metadata transaction, then confirms it to the source. */
-        void store(PGReplicationStream stream, boolean always) throws SQLException {
-            if (events.isEmpty() && !moved && !always) {
-                stream.forceUpdateStatus();
-                return;
+        long firstTakenAt() {
+            return firstTakenAt;
+        }
+
+        /* Hands the events over with the position after them; null when there is nothing to store. */
+        Chunk cut() {
+            if (!hasWork()) {
+                return null;
             }
             boolean open = inTransaction > 0 && !skipping;
-            state = store.append(state, events, new EventStore.Position(lastCommitLsn, confirmedLsn,
-                    open ? transactionLsn : 0, open ? inTransaction : 0, true));
-            events.clear();
+            Chunk chunk = new Chunk(events, new EventStore.Position(lastCommitLsn, confirmedLsn, open ? transactionLsn : 0,
+                                                                     open ? inTransaction : 0, true));
+            events = new ArrayList<>(Math.min(spec.batchSize(), Math.max(16, events.size())));
             moved = false;
-            if (confirmedLsn > 0) {
-                stream.setFlushedLSN(LogSequenceNumber.valueOf(confirmedLsn));
-                stream.setAppliedLSN(LogSequenceNumber.valueOf(confirmedLsn));
-            }
-            stream.forceUpdateStatus();
+            return chunk;
         }
     }
 
@@ -337,20 +469,18 @@ final class PipelineRunner implements Runnable {
                 st.setFetchSize(spec.batchSize());
                 try (ResultSet rs = st.executeQuery(select)) {
                     while (rs.next()) {
-                        var row = Changes.JSON.createObjectBuilder();
-                        var key = Changes.JSON.createObjectBuilder();
-                        boolean hasKey = false;
+                        JsonRow row = new JsonRow();
+                        JsonRow key = new JsonRow();
                         for (int i = 0; i < columns.size(); i++) {
                             SnapshotColumn col = columns.get(i);
-                            var value = ColumnValues.json(col.type(), rs.getString(i + 1));
-                            row.add(col.name(), value);
+                            String value = rs.getString(i + 1);
+                            row.add(col.name(), col.type(), value);
                             if (col.key()) {
-                                key.add(col.name(), value);
-                                hasKey = true;
+                                key.add(col.name(), col.type(), value);
                             }
                         }
                         events.add(new ChangeEvent(lsn, lsn, null, taken, table.schema(), table.table(), "snapshot",
-                                                   hasKey ? key.build() : null, null, row.build()));
+                                                   key.isEmpty() ? null : key.json(), null, row.json()));
                         if (events.size() >= spec.batchSize()) {
                             state = store.append(state, events, new EventStore.Position(0, 0, 0, 0, false));
                             events.clear();

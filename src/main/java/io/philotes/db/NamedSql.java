@@ -180,10 +180,10 @@ public final class NamedSql {
          * Runs a {@code COPY ... FROM STDIN} statement with the given data.
          *
          * @param name statement name
-         * @param data the data in COPY's text format
+         * @param data the data in the statement's format
          * @return rows copied
          */
-        public long copyIn(String name, java.io.Reader data) {
+        public long copyIn(String name, java.io.InputStream data) {
             try {
                 return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyIn(statements.sql(name), data);
             } catch (SQLException e) {

@@ -206,28 +206,34 @@ public final class HttpJson {
         }
     }
 
-    private static void quote(StringBuilder out, String s) {
+    /**
+     * Appends a JSON string: the one string escaper of the service (responses and stored change events).
+     * Runs of plain characters are copied in one go.
+     *
+     * @param out where to write
+     * @param s   the string
+     */
+    public static void quote(StringBuilder out, String s) {
         out.append('"');
+        int start = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
+            if (c == '"' || c == '\\' || c < 0x20 || c == 0x2028 || c == 0x2029) {
+                out.append(s, start, i);
+                switch (c) {
+                    case '"' -> out.append("\\\"");
+                    case '\\' -> out.append("\\\\");
+                    case '\n' -> out.append("\\n");
+                    case '\r' -> out.append("\\r");
+                    case '\t' -> out.append("\\t");
+                    case '\b' -> out.append("\\b");
+                    case '\f' -> out.append("\\f");
+                    default -> out.append(String.format("\\u%04x", (int) c));
                 }
+                start = i + 1;
             }
         }
-        out.append('"');
+        out.append(s, start, s.length()).append('"');
     }
 
     private String readText(ServerRequest request) {

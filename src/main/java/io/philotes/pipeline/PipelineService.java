@@ -38,7 +38,7 @@ import jakarta.json.JsonValue;
 public final class PipelineService {
     private static final System.Logger LOG = System.getLogger(PipelineService.class.getName());
     /* Events per metadata transaction: large enough for throughput, small enough for a bounded heap. */
-    private static final int BATCH_SIZE = 1000;
+    private static final int BATCH_SIZE = 10000;
     /* How long a start waits to answer with running rather than starting. */
     private static final Duration START_WAIT = Duration.ofSeconds(3);
 

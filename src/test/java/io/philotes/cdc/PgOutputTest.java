@@ -7,12 +7,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 
 import io.philotes.support.SourceServers;
 import jakarta.json.Json;
-import jakarta.json.JsonValue;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -183,18 +181,33 @@ class PgOutputTest {
                 """);
         PgOutput.Relation typed = only(m, PgOutput.Relation.class).getFirst();
         List<PgOutput.Insert> inserts = only(m, PgOutput.Insert.class);
-        Map<String, JsonValue> row = new java.util.LinkedHashMap<>();
+        JsonRow row = new JsonRow();
         for (int i = 0; i < typed.columns().size(); i++) {
-            row.put(typed.columns().get(i).name(), ColumnValues.json(typed.columns().get(i).typeOid(), inserts.get(0).tuple().text(i)));
+            row.add(typed.columns().get(i).name(), typed.columns().get(i).typeOid(), inserts.get(0).tuple().text(i));
         }
-        assertThat(Json.createObjectBuilder(row).build().toString(), is("{\"id\":1,\"b\":true,\"s\":-2,\"i\":40000,"
+        String json = row.json();
+        assertThat(json, is("{\"id\":1,\"b\":true,\"s\":-2,\"i\":40000,"
                 + "\"l\":9007199254740993,\"f\":1.5,\"r\":0.25,\"small\":12.50,\"huge\":\"123456789012345678901234567890.123\","
                 + "\"t\":\"zoë \\\"quoted\\\" \\\\ 表\",\"j\":\"{\\\"a\\\": [1, 2]}\",\"by\":\"\\\\x00ff\",\"arr\":\"{1,NULL,3}\","
                 + "\"ts\":\"2026-11-26 10:00:00.123456+00\",\"nothing\":null}"));
+        assertThat(Json.createReader(new java.io.StringReader(json)).readObject().getString("t"), is("zoë \"quoted\" \\ 表"));
         PgOutput.Tuple special = inserts.get(1).tuple();
-        assertThat(ColumnValues.json(ColumnValues.FLOAT8, special.text(5)), is(Json.createValue("NaN")));
-        assertThat(ColumnValues.json(ColumnValues.NUMERIC, special.text(7)), is(Json.createValue("Infinity")));
-        assertThat(ColumnValues.json(ColumnValues.BOOL, "f"), is(JsonValue.FALSE));
+        assertThat(value(ColumnValues.FLOAT8, special.text(5)), is("\"NaN\""));
+        assertThat(value(ColumnValues.NUMERIC, special.text(7)), is("\"Infinity\""));
+        assertThat(value(ColumnValues.FLOAT8, "-Infinity"), is("\"-Infinity\""));
+        assertThat(value(ColumnValues.FLOAT8, "1e+30"), is("1e+30"));
+        assertThat(value(ColumnValues.NUMERIC, "0.000000000000001234"), is("0.000000000000001234"));
+        assertThat(value(ColumnValues.NUMERIC, "1234567890.123456"), is("\"1234567890.123456\""));
+        assertThat(value(ColumnValues.NUMERIC, "0." + "0".repeat(400) + "1"), is("\"0." + "0".repeat(400) + "1\""));
+        assertThat(value(ColumnValues.BOOL, "f"), is("false"));
+        assertThat(value(ColumnValues.INT4, null), is("null"));
+        assertThat(value(25, "line\nbreak\u0001\u2028"), is("\"line\\nbreak\\u0001\\u2028\""));
+    }
+
+    private static String value(int type, String text) {
+        StringBuilder out = new StringBuilder();
+        ColumnValues.append(out, type, text);
+        return out.toString();
     }
 
     @Test

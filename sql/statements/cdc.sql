@@ -56,3 +56,10 @@ DELETE FROM philotes.table_stats WHERE pipeline_id = :pipeline_id
 
 -- name: pipelines-wanting-to-run
 SELECT id FROM philotes.pipelines WHERE status IN ('starting', 'running', 'error') ORDER BY created_at
+
+-- name: events-prune
+-- At most 10,000 events past the retention per call, so each delete stays short.
+DELETE FROM philotes.events
+WHERE ctid = ANY (ARRAY(SELECT ctid FROM philotes.events
+                        WHERE stored_at < now() - make_interval(secs => CAST(:seconds AS double precision))
+                        LIMIT 10000))

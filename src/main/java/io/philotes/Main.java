@@ -14,6 +14,7 @@ import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.philotes.cdc.CdcEngine;
+import io.philotes.cdc.EventPruner;
 import io.philotes.cdc.EventStore;
 import io.philotes.config.InvalidConfigException;
 import io.philotes.config.Settings;
@@ -184,9 +185,11 @@ public final class Main {
         }
         monitor.start();
         monitor.whenReady(pipelines::resume);
+        EventPruner pruner = new EventPruner(database.sql(), settings.events().retention(), settings.events().pruneInterval());
+        pruner.start();
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
                 settings.server().host(), server.port(), database.description());
-        return new Philotes(server, accessLog, monitor, database, engine);
+        return new Philotes(server, accessLog, monitor, database, engine, pruner);
     }
 
     /* The first database check's result; the check never throws, so a failure here is an interrupted startup. */

@@ -2,6 +2,7 @@ package io.philotes;
 
 import io.helidon.webserver.WebServer;
 import io.philotes.cdc.CdcEngine;
+import io.philotes.cdc.EventPruner;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.http.AccessLog;
@@ -16,14 +17,16 @@ public final class Philotes implements AutoCloseable {
     private final DatabaseMonitor monitor;
     private final Database database;
     private final CdcEngine engine;
+    private final EventPruner pruner;
     private boolean stopped;
 
-    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, CdcEngine engine) {
+    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, CdcEngine engine, EventPruner pruner) {
         this.server = server;
         this.accessLog = accessLog;
         this.monitor = monitor;
         this.database = database;
         this.engine = engine;
+        this.pruner = pruner;
     }
 
     /**
@@ -56,6 +59,7 @@ public final class Philotes implements AutoCloseable {
         server.stop();
         // Pipelines store and confirm what they read, and stay wanted running for the next start.
         engine.close();
+        pruner.close();
         accessLog.close();
         monitor.close();
         database.close();

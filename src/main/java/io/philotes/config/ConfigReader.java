@@ -19,7 +19,7 @@ import io.helidon.config.Config;
  * never echo the value of a secret.
  */
 final class ConfigReader {
-    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private final Config root;
     private final List<String> problems = new ArrayList<>();
@@ -69,7 +69,7 @@ final class ConfigReader {
         }
         Duration parsed = parseDuration(value.get().trim());
         if (parsed == null) {
-            problem(key, value.get(), "is not a duration (examples: 500ms, 5s, 2m, 1h, PT5S)");
+            problem(key, value.get(), "is not a duration (examples: 500ms, 5s, 2m, 1h, 7d, PT5S)");
             return min;
         }
         if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
@@ -134,7 +134,8 @@ final class ConfigReader {
                 case "ms" -> Duration.ofMillis(amount);
                 case "s" -> Duration.ofSeconds(amount);
                 case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
             };
         }
         try {

@@ -21,7 +21,7 @@ import io.philotes.net.HostPolicy;
  * @param sources how source databases are reached
  * @param secrets the keys that encrypt source passwords
  */
-public record Settings(Server server, Http http, Db db, Path dataDir, Sources sources, Keyring.Parsed secrets) {
+public record Settings(Server server, Http http, Db db, Path dataDir, Sources sources, Events events, Keyring.Parsed secrets) {
     /** PostgreSQL's own {@code sslmode} values. */
     public static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
 
@@ -92,6 +92,15 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
     }
 
     /**
+     * The event store.
+     *
+     * @param retention     how long captured events are kept
+     * @param pruneInterval how often older ones are deleted
+     */
+    public record Events(Duration retention, Duration pruneInterval) {
+    }
+
+    /**
      * Builds the layered configuration: overrides, then system properties, then the environment, then
      * the file named by {@value #CONFIG_FILE_ENV}, then the defaults in the jar.
      *
@@ -156,10 +165,13 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.integer("sources.test.concurrency", 1, 100_000),
                 r.duration("sources.discovery.timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 HostPolicy.parse(r.string("sources.hosts.allow"), r.string("sources.hosts.deny"), problems));
+        Events events = new Events(
+                r.duration("events.retention", Duration.ofSeconds(1), Duration.ofDays(3650)),
+                r.duration("events.prune.interval", Duration.ofMillis(100), Duration.ofDays(1)));
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
         problems.addAll(secrets.problems());
         r.add(problems);
         r.check();
-        return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize(), sources, secrets);
+        return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize(), sources, events, secrets);
     }
 }

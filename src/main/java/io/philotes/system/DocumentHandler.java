@@ -64,6 +64,9 @@ public final class DocumentHandler implements HttpService {
                         .add("ssl_mode", db.sslMode())
                         .add("pool_size", db.poolSize())
                         .add("pool_timeout_ms", db.poolTimeout().toMillis()))
+                .add("events", HttpJson.object()
+                        .add("retention_seconds", settings.events().retention().toSeconds())
+                        .add("prune_interval_ms", settings.events().pruneInterval().toMillis()))
                 .add("data_dir", settings.dataDir().toString())
                 .build());
     }

@@ -42,7 +42,7 @@ class SettingsTest {
         assertThat(e.problems(), hasItem("server.port (SERVER_PORT) = 'abc' is not a whole number"));
         assertThat(e.problems(), hasItem("db.pool.size (DB_POOL_SIZE) = '-3' must be between 1 and 1000"));
         assertThat(e.problems(), hasItem("db.ssl.mode (DB_SSL_MODE) = 'sometimes' must be one of allow, disable, prefer, require, verify-ca, verify-full"));
-        assertThat(e.problems(), hasItem("server.grace (SERVER_GRACE) = 'soon' is not a duration (examples: 500ms, 5s, 2m, 1h, PT5S)"));
+        assertThat(e.problems(), hasItem("server.grace (SERVER_GRACE) = 'soon' is not a duration (examples: 500ms, 5s, 2m, 1h, 7d, PT5S)"));
         assertThat(e.getMessage(), containsString("http.body.limit (HTTP_BODY_LIMIT) = '0' must be between 1 and"));
     }
 

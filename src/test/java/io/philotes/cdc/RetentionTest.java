@@ -1,0 +1,67 @@
+package io.philotes.cdc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+
+import io.philotes.support.ApiClient;
+import io.philotes.support.SourceJson;
+import io.philotes.support.TestApp;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/** Events past the configured retention are deleted in the background; newer ones and the counters stay. */
+class RetentionTest {
+    private static TestApp app;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        app = TestApp.start(Map.of("events.retention", "1h", "events.prune.interval", "200ms"));
+        api = app.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    @Test
+    void eventsOlderThanTheRetentionAreDeletedAndNewerOnesStay() throws Exception {
+        String source = api.post("/api/v1/sources", SourceJson.named("retention-source", 5432).toString())
+                .json().getJsonObject("source").getString("id");
+        String id = api.post("/api/v1/pipelines", "{\"name\":\"retained\",\"source_id\":\"" + source + "\"}")
+                .json().getJsonObject("pipeline").getString("id");
+        try (Connection c = app.database().connect(); Statement st = c.createStatement()) {
+            st.executeUpdate("""
+                    INSERT INTO philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schema_name, table_name, op, after,
+                                                 stored_at)
+                    SELECT '%s', g, '0/1', '0/1', 1, now(), 'public', 't', 'insert', '{"id": 1}',
+                           CASE WHEN g <= 25000 THEN now() - interval '2 hours' ELSE now() - interval '10 minutes' END
+                    FROM generate_series(1, 25003) g""".formatted(id));
+        }
+        assertThat(api.get("/api/v1/config").json().getJsonObject("events").getInt("retention_seconds"), is(3600));
+        long deadline = System.currentTimeMillis() + 10_000;
+        List<JsonValue> left;
+        do {
+            Thread.sleep(100);
+            left = api.get("/api/v1/pipelines/" + id + "/events?after=0&limit=1000").json().getJsonArray("events");
+        } while (left.size() != 3 && System.currentTimeMillis() < deadline);
+        assertThat(left.stream().map(v -> ((JsonObject) v).getInt("seq")).toList(), is(List.of(25001, 25002, 25003)));
+    }
+
+    @Test
+    void retentionIsValidated() throws SQLException {
+        org.junit.jupiter.api.Assertions.assertThrows(io.philotes.config.InvalidConfigException.class,
+                () -> TestApp.settings(Map.of("events.retention", "forever")));
+        assertThat(TestApp.settings(Map.of("events.retention", "30d")).events().retention().toDays(), is(30L));
+    }
+}

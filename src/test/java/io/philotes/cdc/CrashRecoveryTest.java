@@ -1,0 +1,196 @@
+package io.philotes.cdc;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.philotes.support.ApiClient;
+import io.philotes.support.SourceJson;
+import io.philotes.support.SourceServers;
+import io.philotes.support.TestApp;
+import io.philotes.support.TestPostgres;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * The service as a real separate process, killed with SIGKILL at random points while it streams, five times.
+ * After each restart the pipeline resumes by itself, and in the end the stored events are exactly the source's
+ * changes: every sequence number once, no change missing, none stored twice.
+ */
+class CrashRecoveryTest {
+    private static final long WAIT_MILLIS = 60_000;
+
+    @Test
+    void killedFiveTimesWhileStreamingTheStoreHasNoGapAndNoDuplicate() throws Exception {
+        SourceServers.Server server = SourceServers.logical();
+        String db = server.createDatabase();
+        // v counts the updates of a row, so (id, v) names every change exactly once.
+        server.execute(db, "CREATE TABLE public.ledger (id bigint PRIMARY KEY, v int NOT NULL, note text)");
+        TestPostgres.Coordinates metadata = TestPostgres.freshDatabase();
+        Path log = Files.createTempFile("philotes-crash", ".log");
+        int port = freePort();
+        Service service = new Service(metadata, port, log);
+        service.start();
+        ApiClient api = new ApiClient(port);
+        String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "crash-source").build().toString())
+                .json().getJsonObject("source").getString("id");
+        String path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines",
+                "{\"name\":\"crash\",\"source_id\":\"" + source + "\",\"tables\":[{\"table\":\"ledger\"}],\"config\":{\"snapshot\":\"never\"}}")
+                .json().getJsonObject("pipeline").getString("id");
+        assertThat(api.post(path + "/start", "").status(), is(200));
+
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = Thread.ofVirtual().start(() -> write(server, db, writing));
+        Random random = new Random(42);
+        try {
+            for (int kill = 0; kill < 5; kill++) {
+                Thread.sleep(300 + random.nextInt(900));
+                service.kill();
+                service.start();
+            }
+            Thread.sleep(500);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        try {
+            Set<String> expected = changes(server, db);
+            List<JsonObject> events = awaitEvents(api, path, expected.size());
+            assertThat("see " + log, events.size(), is(expected.size()));
+            Set<String> stored = new HashSet<>();
+            for (int i = 0; i < events.size(); i++) {
+                JsonObject e = events.get(i);
+                assertThat(e.getInt("seq"), is(i + 1));
+                JsonObject after = e.getJsonObject("after");
+                stored.add(after.getJsonNumber("id").longValue() + ":" + after.getInt("v"));
+            }
+            assertThat(stored, is(expected));
+            assertThat(api.post(path + "/stop", "").status(), is(200));
+        } finally {
+            service.kill();
+            try (Connection c = server.connect("postgres"); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+            }
+        }
+    }
+
+    /* Small transactions without a pause: new rows, and updates that move v on. */
+    private static void write(SourceServers.Server server, String db, AtomicBoolean writing) {
+        try (Connection c = server.connect(db); Statement st = c.createStatement()) {
+            long next = 1;
+            while (writing.get()) {
+                st.execute("BEGIN");
+                st.execute("INSERT INTO public.ledger SELECT g, 0, 'row ' || g FROM generate_series(" + next + ", " + (next + 19) + ") g");
+                st.execute("UPDATE public.ledger SET v = v + 1 WHERE id IN (SELECT id FROM public.ledger ORDER BY random() LIMIT 5)");
+                st.execute("COMMIT");
+                next += 20;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /* Every change the source made: each row's insert (v = 0) and each update (v = 1 .. its last). */
+    private static Set<String> changes(SourceServers.Server server, String db) throws SQLException {
+        Set<String> all = new HashSet<>();
+        try (Connection c = server.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, v FROM public.ledger")) {
+            while (rs.next()) {
+                for (int v = 0; v <= rs.getInt(2); v++) {
+                    all.add(rs.getLong(1) + ":" + v);
+                }
+            }
+        }
+        return all;
+    }
+
+    private static List<JsonObject> awaitEvents(ApiClient api, String path, int count) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        while (true) {
+            JsonObject status = api.get(path + "/status").json();
+            if (status.getJsonNumber("events_processed").longValue() >= count || System.currentTimeMillis() > deadline) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        List<JsonObject> events = new ArrayList<>();
+        long after = 0;
+        List<JsonValue> page;
+        do {
+            page = api.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events");
+            page.forEach(v -> events.add(v.asJsonObject()));
+            after = page.isEmpty() ? after : page.getLast().asJsonObject().getJsonNumber("seq").longValue();
+        } while (!page.isEmpty());
+        return events;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /* The service as its own process, on one metadata database and port across restarts. */
+    private static final class Service {
+        private final TestPostgres.Coordinates metadata;
+        private final int port;
+        private final Path log;
+        private Process process;
+
+        Service(TestPostgres.Coordinates metadata, int port, Path log) {
+            this.metadata = metadata;
+            this.port = port;
+            this.log = log;
+        }
+
+        void start() throws IOException, InterruptedException {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "io.philotes.Main")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().putAll(java.util.Map.of("DB_URL", metadata.url(), "DB_USERNAME", metadata.user(), "DB_PASSWORD",
+                    metadata.password(), "SERVER_PORT", String.valueOf(port), "SERVER_HOST", "127.0.0.1", "HTTP_RATE_LIMIT", "0",
+                    "SECRETS_KEYS", TestApp.TEST_KEY, "DATA_DIR", TestPostgres.tempDir("philotes-crash").toString()));
+            process = pb.start();
+            ApiClient probe = new ApiClient(port, false);
+            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            while (System.currentTimeMillis() < deadline) {
+                try {
+                    if (probe.get("/health/ready").status() == 200) {
+                        return;
+                    }
+                } catch (RuntimeException | AssertionError notYet) {
+                    // not listening yet
+                }
+                if (!process.isAlive()) {
+                    throw new AssertionError("Philotes exited with " + process.exitValue() + "; see " + log);
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("Philotes did not get ready; see " + log);
+        }
+
+        /* SIGKILL: no shutdown hook, no last batch, the metadata transaction in flight is lost. */
+        void kill() throws InterruptedException {
+            if (process != null && process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

@@ -63,3 +63,14 @@ DELETE FROM philotes.events
 WHERE ctid = ANY (ARRAY(SELECT ctid FROM philotes.events
                         WHERE stored_at < now() - make_interval(secs => CAST(:seconds AS double precision))
                         LIMIT 10000))
+
+-- name: pipeline-engine-status
+-- What a runner reports (running, error) while the pipeline is wanted running; the same report again does
+-- not move the version on.
+UPDATE philotes.pipelines
+SET status = :status, error_message = :error_message,
+    started_at = CASE WHEN :status = 'running' AND status <> 'running' THEN now() ELSE started_at END,
+    updated_at = now(), version = version + 1
+WHERE id = :id AND status IN ('starting', 'running', 'error')
+  AND (status <> :status OR error_message IS DISTINCT FROM CAST(:error_message AS text))
+RETURNING status

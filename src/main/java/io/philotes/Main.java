@@ -34,6 +34,7 @@ import io.philotes.http.RequestGuards;
 import io.philotes.pipeline.PipelineHandler;
 import io.philotes.pipeline.PipelineRepository;
 import io.philotes.pipeline.PipelineService;
+import io.philotes.pipeline.Supervisor;
 import io.philotes.source.ConnectionTester;
 import io.philotes.source.SourceConnector;
 import io.philotes.source.SourceHandler;
@@ -135,7 +136,7 @@ public final class Main {
                                    settings.sources().discoveryTimeout()));
 
         EventStore events = new EventStore(database.sql());
-        CdcEngine engine = new CdcEngine(connector, events, settings.sources().testTimeout());
+        CdcEngine engine = new CdcEngine(connector, events, database.dataSource(), settings.sources().testTimeout());
         PipelineService pipelines = new PipelineService(new PipelineRepository(database.sql()), sources, engine, events);
 
         AccessLog accessLog = new AccessLog();
@@ -184,12 +185,13 @@ public final class Main {
             throw failure;
         }
         monitor.start();
-        monitor.whenReady(pipelines::resume);
+        Supervisor supervisor = new Supervisor(pipelines, settings.events().superviseInterval());
+        monitor.whenReady(supervisor::start);
         EventPruner pruner = new EventPruner(database.sql(), settings.events().retention(), settings.events().pruneInterval());
         pruner.start();
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
                 settings.server().host(), server.port(), database.description());
-        return new Philotes(server, accessLog, monitor, database, engine, pruner);
+        return new Philotes(server, accessLog, monitor, database, List.of(supervisor, engine, pruner));
     }
 
     /* The first database check's result; the check never throws, so a failure here is an interrupted startup. */

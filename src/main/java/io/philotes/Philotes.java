@@ -1,8 +1,8 @@
 package io.philotes;
 
+import java.util.List;
+
 import io.helidon.webserver.WebServer;
-import io.philotes.cdc.CdcEngine;
-import io.philotes.cdc.EventPruner;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.http.AccessLog;
@@ -16,17 +16,19 @@ public final class Philotes implements AutoCloseable {
     private final AccessLog accessLog;
     private final DatabaseMonitor monitor;
     private final Database database;
-    private final CdcEngine engine;
-    private final EventPruner pruner;
+    private final List<AutoCloseable> engine;
     private boolean stopped;
 
-    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, CdcEngine engine, EventPruner pruner) {
+    /*
+     * engine: what runs pipelines, closed in order after the server stops (the supervisor first, so that it
+     * starts nothing more; then the engine, whose pipelines store what they read and stay wanted running).
+     */
+    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, List<AutoCloseable> engine) {
         this.server = server;
         this.accessLog = accessLog;
         this.monitor = monitor;
         this.database = database;
         this.engine = engine;
-        this.pruner = pruner;
     }
 
     /**
@@ -57,9 +59,13 @@ public final class Philotes implements AutoCloseable {
         // the progress of a shutdown goes to stderr directly.
         System.err.println("philotes: stopping; in-flight requests may take up to the grace period");
         server.stop();
-        // Pipelines store and confirm what they read, and stay wanted running for the next start.
-        engine.close();
-        pruner.close();
+        for (AutoCloseable part : engine) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                System.err.println("philotes: " + part.getClass().getSimpleName() + " did not close cleanly: " + e.getMessage());
+            }
+        }
         accessLog.close();
         monitor.close();
         database.close();

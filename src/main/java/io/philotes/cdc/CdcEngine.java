@@ -20,6 +20,7 @@ public final class CdcEngine implements AutoCloseable {
     private final SourceConnector connector;
     private final EventStore store;
     private final Duration sourceTimeout;
+    private final Leases leases;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
 
     /**
@@ -27,52 +28,111 @@ public final class CdcEngine implements AutoCloseable {
      *
      * @param connector     opens connections to sources under the host policy
      * @param store         the event store
+     * @param pool          the metadata pool, for the connection that holds this instance's leases
      * @param sourceTimeout bound on connecting to a source and on each of its answers
      */
-    public CdcEngine(SourceConnector connector, EventStore store, Duration sourceTimeout) {
+    public CdcEngine(SourceConnector connector, EventStore store, javax.sql.DataSource pool, Duration sourceTimeout) {
         this.connector = connector;
         this.store = store;
+        this.leases = new Leases(pool);
         this.sourceTimeout = sourceTimeout;
     }
 
     /**
-     * Starts running a pipeline, unless it runs here already.
+     * Takes a pipeline's lease, so that this instance may run it.
+     *
+     * @param id the pipeline
+     * @return false when another instance runs it
+     */
+    public boolean lease(UUID id) {
+        return leases.tryAcquire(id);
+    }
+
+    /**
+     * Gives back a lease taken for a pipeline that will not run here after all.
+     *
+     * @param id the pipeline
+     */
+    public void release(UUID id) {
+        if (!running.containsKey(id)) {
+            leases.release(id);
+        }
+    }
+
+    /**
+     * Whether a pipeline runs on this instance.
+     *
+     * @param id the pipeline
+     * @return true while its runner is alive here
+     */
+    public boolean runsHere(UUID id) {
+        return running.containsKey(id);
+    }
+
+    /**
+     * The pipelines running on this instance.
+     *
+     * @return their ids
+     */
+    public java.util.Set<UUID> runningHere() {
+        return java.util.Set.copyOf(running.keySet());
+    }
+
+    /**
+     * Starts running a pipeline whose lease this instance holds, unless it runs here already.
      *
      * @param spec the pipeline
      */
     public void start(PipelineSpec spec) {
-        running.compute(spec.id(), (id, current) -> {
-            if (current != null && current.thread().isAlive() && !current.runner().stopping()) {
-                return current;
+        if (!leases.tryAcquire(spec.id())) {
+            return;
+        }
+        UUID id = spec.id();
+        PipelineRunner runner = new PipelineRunner(spec, connector, store, new Status(), sourceTimeout);
+        Thread thread = Thread.ofVirtual().name("philotes-pipeline-" + spec.name()).unstarted(() -> {
+            try {
+                runner.run();
+            } finally {
+                running.remove(id);
+                leases.release(id);
             }
-            PipelineRunner runner = new PipelineRunner(spec, connector, store, new Status(), sourceTimeout);
-            Thread thread = Thread.ofVirtual().name("philotes-pipeline-" + spec.name()).start(runner);
-            return new Running(runner, thread);
         });
+        Running created = new Running(runner, thread);
+        if (running.putIfAbsent(id, created) == null) {
+            thread.start();
+        }
     }
 
     /**
-     * Stops a pipeline: it stores what it read, confirms it and closes its stream. Waits up to 5 s.
+     * Stops a pipeline that runs here: it stores what it read, confirms it and closes its stream. Waits up
+     * to 5 s.
      *
      * @param id the pipeline
-     * @return true when it is no longer running here
+     * @return true when it no longer runs here
      */
     public boolean stop(UUID id) {
         Running r = running.get(id);
         if (r == null) {
-            store.status(id, "stopped", null);
             return true;
         }
         r.runner().stop(false);
         try {
-            boolean ended = r.thread().join(STOP_WAIT);
-            if (ended) {
-                running.remove(id, r);
-            }
-            return ended;
+            return r.thread().join(STOP_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * Checks that this instance still holds the leases of its running pipelines; when the connection that
+     * held them was lost, another instance may take them, so they stop here (staying wanted running).
+     */
+    public void checkLeases() {
+        if (!leases.intact()) {
+            LOG.log(System.Logger.Level.WARNING, "The pipeline leases were lost with their connection; pausing {0} pipeline(s)",
+                    running.size());
+            detachAll();
         }
     }
 
@@ -121,6 +181,12 @@ public final class CdcEngine implements AutoCloseable {
     /** Stops every pipeline of this instance, leaving their desired state as it is. */
     @Override
     public void close() {
+        detachAll();
+        leases.close();
+    }
+
+    /* Stops every runner here as for a shutdown: the pipelines stay wanted running, for whoever takes them. */
+    private void detachAll() {
         running.values().forEach(r -> r.runner().stop(true));
         for (Running r : running.values()) {
             try {

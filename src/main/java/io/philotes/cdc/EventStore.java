@@ -66,7 +66,12 @@ public final class EventStore {
         p.put("id", pipelineId);
         p.put("status", status);
         p.put("error_message", errorMessage);
-        sql.one("pipeline-set-status", p, r -> r.text("status"));
+        if ("stopped".equals(status)) {
+            sql.one("pipeline-set-status", p, r -> r.text("status"));
+        } else {
+            // running and error only while the pipeline is wanted running: a stop asked for meanwhile wins.
+            sql.one("pipeline-engine-status", p, r -> r.text("status"));
+        }
     }
 
     /**

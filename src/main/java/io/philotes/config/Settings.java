@@ -92,12 +92,13 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
     }
 
     /**
-     * The event store.
+     * The CDC engine and its event store.
      *
-     * @param retention     how long captured events are kept
-     * @param pruneInterval how often older ones are deleted
+     * @param retention         how long captured events are kept
+     * @param pruneInterval     how often older ones are deleted
+     * @param superviseInterval how often an instance looks for pipelines to resume, take over or stop
      */
-    public record Events(Duration retention, Duration pruneInterval) {
+    public record Events(Duration retention, Duration pruneInterval, Duration superviseInterval) {
     }
 
     /**
@@ -167,7 +168,8 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 HostPolicy.parse(r.string("sources.hosts.allow"), r.string("sources.hosts.deny"), problems));
         Events events = new Events(
                 r.duration("events.retention", Duration.ofSeconds(1), Duration.ofDays(3650)),
-                r.duration("events.prune.interval", Duration.ofMillis(100), Duration.ofDays(1)));
+                r.duration("events.prune.interval", Duration.ofMillis(100), Duration.ofDays(1)),
+                r.duration("pipelines.supervise.interval", Duration.ofMillis(100), Duration.ofHours(1)));
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
         problems.addAll(secrets.problems());
         r.add(problems);

@@ -41,6 +41,8 @@ public final class PipelineService {
     private static final int BATCH_SIZE = 10000;
     /* How long a start waits to answer with running rather than starting. */
     private static final Duration START_WAIT = Duration.ofSeconds(3);
+    /* How long a stop waits for the instance that runs the pipeline. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private final PipelineRepository repository;
     private final SourceService sources;
@@ -163,7 +165,10 @@ public final class PipelineService {
         return new Detail(now, repository.mappings(id), List.of());
     }
 
-    /* Stops a pipeline: the engine stores what it read, confirms it and closes the stream (within 5 s). */
+    /*
+     * Stops a pipeline: the instance that runs it stores what it read, confirms it and closes the stream
+     * (within 5 s). When it runs on another instance, that one sees the stop at its next look.
+     */
     Detail stop(UUID id) {
         repository.transaction(tx -> {
             Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
@@ -172,19 +177,44 @@ public final class PipelineService {
             }
             return repository.setStatus(tx, id, "stopping", null);
         });
-        engine.stop(id);
+        if (engine.runsHere(id)) {
+            engine.stop(id);
+        } else {
+            long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+            while (repository.find(id).map(p -> !p.status().equals("stopped")).orElse(false) && System.nanoTime() < deadline) {
+                if (engine.lease(id)) {
+                    // No instance runs it: nobody else will record the stop.
+                    repository.transaction(tx -> repository.setStatus(tx, id, "stopped", null));
+                    engine.release(id);
+                    break;
+                }
+                pause();
+            }
+        }
         return get(id);
     }
 
     /**
-     * Resumes, at service start, every pipeline whose desired state is running.
+     * One look of the supervisor: runs here the pipelines wanted running that no instance runs (at start-up,
+     * after another instance died, after a lost lease), and stops here those no longer wanted running.
      */
-    public void resume() {
-        for (UUID id : events.wantingToRun()) {
+    public void supervise() {
+        engine.checkLeases();
+        List<UUID> wanted = events.wantingToRun();
+        for (UUID id : wanted) {
+            if (engine.runsHere(id) || !engine.lease(id)) {
+                continue;
+            }
             try {
                 engine.start(spec(repository.find(id).orElseThrow(() -> notFound(id))));
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "Pipeline {0} could not be resumed: {1}", id, e.getMessage());
+                engine.release(id);
+                LOG.log(System.Logger.Level.WARNING, "Pipeline {0} could not be started here: {1}", id, e.getMessage());
+            }
+        }
+        for (UUID id : engine.runningHere()) {
+            if (!wanted.contains(id)) {
+                engine.stop(id);
             }
         }
     }

@@ -66,7 +66,8 @@ public final class DocumentHandler implements HttpService {
                         .add("pool_timeout_ms", db.poolTimeout().toMillis()))
                 .add("events", HttpJson.object()
                         .add("retention_seconds", settings.events().retention().toSeconds())
-                        .add("prune_interval_ms", settings.events().pruneInterval().toMillis()))
+                        .add("prune_interval_ms", settings.events().pruneInterval().toMillis())
+                        .add("supervise_interval_ms", settings.events().superviseInterval().toMillis()))
                 .add("data_dir", settings.dataDir().toString())
                 .build());
     }

@@ -46,7 +46,8 @@ class PipelineApiTest {
 
     @BeforeAll
     static void start() {
-        app = TestApp.start(Map.of());
+        // States are set by hand here; the supervisor, which would act on them, looks only at start-up.
+        app = TestApp.start(Map.of("pipelines.supervise.interval", "1h"));
         api = app.client();
         SourceServers.Server server = SourceServers.logical();
         String db = server.createDatabase();

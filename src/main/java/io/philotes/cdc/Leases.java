@@ -1,0 +1,121 @@
+package io.philotes.cdc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.sql.DataSource;
+
+/**
+ * Which instance runs which pipeline, when several share one metadata database: a pipeline runs only where
+ * its PostgreSQL advisory lock is held. The locks live on one connection of this instance's own, so when the
+ * instance dies its connection closes, the locks go with it, and another instance takes the pipelines over
+ * at its next look.
+ */
+final class Leases implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Leases.class.getName());
+    private final DataSource pool;
+    private final Set<UUID> held = ConcurrentHashMap.newKeySet();
+    private Connection connection;
+
+    Leases(DataSource pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Takes a pipeline's lease if no instance holds it.
+     *
+     * @param id the pipeline
+     * @return true when this instance holds it now (also when it did before)
+     */
+    synchronized boolean tryAcquire(UUID id) {
+        if (held.contains(id)) {
+            return true;
+        }
+        try {
+            if (lock("SELECT pg_try_advisory_lock(?)", id)) {
+                held.add(id);
+                return true;
+            }
+            return false;
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "Pipeline leases are unavailable: {0}", e.getMessage());
+            drop();
+            return false;
+        }
+    }
+
+    /**
+     * Gives a lease back.
+     *
+     * @param id the pipeline
+     */
+    synchronized void release(UUID id) {
+        if (held.remove(id) && connection != null) {
+            try {
+                lock("SELECT pg_advisory_unlock(?)", id);
+            } catch (SQLException e) {
+                drop(); // closing the connection releases every lock anyway
+            }
+        }
+    }
+
+    /**
+     * Whether the leases this instance holds are still held: the connection that holds them is alive.
+     *
+     * @return false after the connection was lost (every lease with it)
+     */
+    synchronized boolean intact() {
+        if (held.isEmpty()) {
+            return true;
+        }
+        try {
+            if (connection != null && connection.isValid(2)) {
+                return true;
+            }
+        } catch (SQLException e) {
+            // lost
+        }
+        drop();
+        return false;
+    }
+
+    @Override
+    public synchronized void close() {
+        drop();
+    }
+
+    private boolean lock(String sql, UUID id) throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = pool.getConnection();
+        }
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setLong(1, id.getMostSignificantBits() ^ id.getLeastSignificantBits());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /* The connection goes back to the pool, so its session must not keep a lock. */
+    private void drop() {
+        held.clear();
+        if (connection != null) {
+            try (java.sql.Statement st = connection.createStatement()) {
+                st.execute("SELECT pg_advisory_unlock_all()");
+            } catch (SQLException ignored) {
+                // a broken connection: the pool discards it, and its session ended with its locks
+            }
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // gone either way
+            }
+            connection = null;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.philotes.cdc;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.philotes.support.ApiClient;
+import io.philotes.support.SourceJson;
+import io.philotes.support.SourceServers;
+import io.philotes.support.TestApp;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/** Two instances on one metadata database: each pipeline runs on one of them, and the other takes it over. */
+class InstancesTest {
+    private static final long WAIT_MILLIS = 30_000;
+
+    @Test
+    void onePipelineRunsOnOneInstanceAndTheOtherTakesOverWhenItGoes() throws Exception {
+        SourceServers.Server server = SourceServers.logical();
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.items (id int PRIMARY KEY)");
+        TestApp first = TestApp.start(Map.of());
+        TestApp second = TestApp.startWithOwnDatabase(Map.of("db.url", first.database().url(), "db.username", first.database().user(),
+                                                             "db.password", first.database().password()));
+        try {
+            ApiClient a = first.client();
+            ApiClient b = second.client();
+            String source = a.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "shared").build().toString())
+                    .json().getJsonObject("source").getString("id");
+            String path = "/api/v1/pipelines/" + a.post("/api/v1/pipelines",
+                    "{\"name\":\"shared\",\"source_id\":\"" + source + "\",\"tables\":[{\"table\":\"items\"}],\"config\":{\"snapshot\":\"never\"}}")
+                    .json().getJsonObject("pipeline").getString("id");
+            String slot = "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
+            assertThat(a.post(path + "/start", "").status(), is(200));
+            assertThat(b.post(path + "/start", "").status(), is(409));
+            server.execute(db, "INSERT INTO public.items SELECT g FROM generate_series(1, 100) g");
+            awaitEvents(b, path, 100);
+            Thread.sleep(2500); // more than a supervisor look of the second instance
+            assertThat(walSenders(server, db, slot), is(1L));
+
+            // A stop asked of the instance that does not run it reaches the one that does.
+            ApiClient.Response stopped = b.post(path + "/stop", "");
+            assertThat(stopped.json().getJsonObject("pipeline").getString("status"), is("stopped"));
+            assertThat(b.post(path + "/start", "").status(), is(200));
+            server.execute(db, "INSERT INTO public.items SELECT g FROM generate_series(101, 150) g");
+            awaitEvents(a, path, 150);
+
+            first.close(); // the instance that ran it goes; its lease goes with it
+            long gone = System.currentTimeMillis();
+            server.execute(db, "INSERT INTO public.items SELECT g FROM generate_series(151, 200) g");
+            List<JsonObject> events = awaitEvents(b, path, 200);
+            long takeover = System.currentTimeMillis() - gone;
+            assertThat("taken over after " + takeover + " ms", takeover < 30_000, is(true));
+            assertThat(events.size(), is(200));
+            for (int i = 0; i < events.size(); i++) {
+                assertThat(events.get(i).getInt("seq"), is(i + 1));
+                assertThat(events.get(i).getJsonObject("after").getInt("id"), is(i + 1));
+            }
+            assertThat(b.get(path + "/status").json().getString("status"), is("running"));
+            assertThat(b.post(path + "/stop", "").status(), is(200));
+        } finally {
+            second.close();
+            first.close();
+            try (Connection c = server.connect("postgres"); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+            }
+        }
+    }
+
+    private static long walSenders(SourceServers.Server server, String db, String slot) throws SQLException {
+        try (Connection c = server.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid"
+                                            + " WHERE s.slot_name = '" + slot + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static List<JsonObject> awaitEvents(ApiClient api, String path, int count) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        while (api.get(path + "/status").json().getJsonNumber("events_processed").longValue() < count
+               && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        List<JsonObject> events = new ArrayList<>();
+        long after = 0;
+        List<JsonValue> page;
+        do {
+            page = api.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events");
+            page.forEach(v -> events.add(v.asJsonObject()));
+            after = page.isEmpty() ? after : page.getLast().asJsonObject().getJsonNumber("seq").longValue();
+        } while (!page.isEmpty());
+        return events;
+    }
+}

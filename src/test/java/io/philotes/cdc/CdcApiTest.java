@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
@@ -85,16 +86,7 @@ class CdcApiTest {
     }
 
     private static JsonObject awaitStatus(String path, String status) {
-        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-        JsonObject s;
-        do {
-            s = api.get(path + "/status").json();
-            if (s.getString("status").equals(status)) {
-                return s;
-            }
-            sleep();
-        } while (System.currentTimeMillis() < deadline);
-        throw new AssertionError("status stayed " + s + ", expected " + status);
+        return PipelineEvents.awaitStatus(api, path, status, WAIT_MILLIS);
     }
 
     /* Every stored event, read page by page, once there are at least this many. */
@@ -259,20 +251,7 @@ class CdcApiTest {
                                                              "db.password", first.database().password()));
         try {
             ApiClient secondApi = second.client();
-            List<JsonObject> events;
-            long end = System.currentTimeMillis() + WAIT_MILLIS;
-            do {
-                sleep();
-                events = new ArrayList<>();
-                long after = 0;
-                List<JsonObject> page;
-                do {
-                    page = secondApi.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events").stream()
-                            .map(JsonValue::asJsonObject).toList();
-                    events.addAll(page);
-                    after = page.isEmpty() ? after : page.getLast().getJsonNumber("seq").longValue();
-                } while (!page.isEmpty());
-            } while (events.size() < rows + 1 && System.currentTimeMillis() < end);
+            List<JsonObject> events = PipelineEvents.await(secondApi, path, rows + 1, WAIT_MILLIS);
             assertThat("stored before the restart: " + stored, events.size(), is(rows + 1));
             for (int i = 0; i < events.size(); i++) {
                 assertThat(events.get(i).getInt("seq"), is(i + 1));

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -17,12 +16,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -71,7 +70,7 @@ class CrashRecoveryTest {
         }
         try {
             Set<String> expected = changes(server, db);
-            List<JsonObject> events = awaitEvents(api, path, expected.size());
+            List<JsonObject> events = PipelineEvents.await(api, path, expected.size(), WAIT_MILLIS);
             assertThat("see " + log, events.size(), is(expected.size()));
             Set<String> stored = new HashSet<>();
             for (int i = 0; i < events.size(); i++) {
@@ -117,26 +116,6 @@ class CrashRecoveryTest {
             }
         }
         return all;
-    }
-
-    private static List<JsonObject> awaitEvents(ApiClient api, String path, int count) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-        while (true) {
-            JsonObject status = api.get(path + "/status").json();
-            if (status.getJsonNumber("events_processed").longValue() >= count || System.currentTimeMillis() > deadline) {
-                break;
-            }
-            Thread.sleep(100);
-        }
-        List<JsonObject> events = new ArrayList<>();
-        long after = 0;
-        List<JsonValue> page;
-        do {
-            page = api.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events");
-            page.forEach(v -> events.add(v.asJsonObject()));
-            after = page.isEmpty() ? after : page.getLast().asJsonObject().getJsonNumber("seq").longValue();
-        } while (!page.isEmpty());
-        return events;
     }
 
     private static int freePort() throws IOException {

@@ -4,16 +4,15 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -85,20 +84,7 @@ class InstancesTest {
         }
     }
 
-    private static List<JsonObject> awaitEvents(ApiClient api, String path, int count) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-        while (api.get(path + "/status").json().getJsonNumber("events_processed").longValue() < count
-               && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        List<JsonObject> events = new ArrayList<>();
-        long after = 0;
-        List<JsonValue> page;
-        do {
-            page = api.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events");
-            page.forEach(v -> events.add(v.asJsonObject()));
-            after = page.isEmpty() ? after : page.getLast().asJsonObject().getJsonNumber("seq").longValue();
-        } while (!page.isEmpty());
-        return events;
+    private static List<JsonObject> awaitEvents(ApiClient api, String path, int count) {
+        return PipelineEvents.await(api, path, count, WAIT_MILLIS);
     }
 }

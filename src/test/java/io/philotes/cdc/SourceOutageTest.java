@@ -8,16 +8,15 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PipelineEvents;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -89,36 +88,15 @@ class SourceOutageTest {
         }
     }
 
-    private static JsonObject awaitStatus(ApiClient api, String path, String status) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-        JsonObject s;
-        do {
-            s = api.get(path + "/status").json();
-            if (s.getString("status").equals(status)) {
-                return s;
-            }
-            Thread.sleep(50);
-        } while (System.currentTimeMillis() < deadline);
-        throw new AssertionError("status stayed " + s + ", expected " + status);
+    private static JsonObject awaitStatus(ApiClient api, String path, String status) {
+        return PipelineEvents.awaitStatus(api, path, status, WAIT_MILLIS);
     }
 
     /* Every stored event once at least this many are stored (and a moment more, to see any extra). */
     private static List<JsonObject> awaitEvents(ApiClient api, String path, int count) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-        while (api.get(path + "/status").json().getJsonNumber("events_processed").longValue() < count
-               && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        PipelineEvents.await(api, path, count, WAIT_MILLIS);
         Thread.sleep(500);
-        List<JsonObject> events = new ArrayList<>();
-        long after = 0;
-        List<JsonValue> page;
-        do {
-            page = api.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events");
-            page.forEach(v -> events.add(v.asJsonObject()));
-            after = page.isEmpty() ? after : page.getLast().asJsonObject().getJsonNumber("seq").longValue();
-        } while (!page.isEmpty());
-        return events;
+        return PipelineEvents.all(api, path);
     }
 
     private static int freePort() throws IOException {

@@ -1,0 +1,81 @@
+package io.philotes.support;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+/** Waiting for a pipeline through the API: for its status, for its stored events, and reading them all. */
+public final class PipelineEvents {
+    private PipelineEvents() {
+    }
+
+    /**
+     * Waits until the pipeline has the status.
+     *
+     * @param api       the client
+     * @param path      the pipeline's path
+     * @param status    the status
+     * @param timeoutMs how long to wait
+     * @return the status report then
+     * @throws AssertionError when it does not come
+     */
+    public static JsonObject awaitStatus(ApiClient api, String path, String status, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        JsonObject s;
+        do {
+            s = api.get(path + "/status").json();
+            if (s.getString("status").equals(status)) {
+                return s;
+            }
+            pause();
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("status stayed " + s + ", expected " + status);
+    }
+
+    /**
+     * Waits until at least this many events are stored (or the time is up), then reads every stored event.
+     *
+     * @param api       the client
+     * @param path      the pipeline's path
+     * @param count     how many to wait for
+     * @param timeoutMs how long to wait
+     * @return every stored event, in order
+     */
+    public static List<JsonObject> await(ApiClient api, String path, long count, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (api.get(path + "/status").json().getJsonNumber("events_processed").longValue() < count
+               && System.currentTimeMillis() < deadline) {
+            pause();
+        }
+        return all(api, path);
+    }
+
+    /**
+     * Every stored event, read page by page.
+     *
+     * @param api  the client
+     * @param path the pipeline's path
+     * @return the events, in order
+     */
+    public static List<JsonObject> all(ApiClient api, String path) {
+        List<JsonObject> events = new ArrayList<>();
+        long after = 0;
+        List<JsonValue> page;
+        do {
+            page = api.get(path + "/events?limit=1000&after=" + after).json().getJsonArray("events");
+            page.forEach(v -> events.add(v.asJsonObject()));
+            after = page.isEmpty() ? after : page.getLast().asJsonObject().getJsonNumber("seq").longValue();
+        } while (!page.isEmpty());
+        return events;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -462,8 +462,9 @@ final class PipelineRunner implements Runnable {
                     }
                 }
             }
-            String select = "SELECT " + String.join(", ", columns.stream().map(col -> quote(col.name()) + "::text").toList())
-                    + " FROM " + table;
+            // Values as the types' output functions write them, the same text the stream carries: no casts (a cast to
+            // text differs for some types, boolean among them), and source connections read results as text.
+            String select = "SELECT " + String.join(", ", columns.stream().map(col -> quote(col.name())).toList()) + " FROM " + table;
             List<ChangeEvent> events = new ArrayList<>();
             try (Statement st = c.createStatement()) {
                 st.setFetchSize(spec.batchSize());

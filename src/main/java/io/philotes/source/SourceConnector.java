@@ -108,6 +108,8 @@ public final class SourceConnector {
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("logServerErrorDetail", "false");
         p.setProperty("socketFactory", PinnedSocketFactory.class.getName());
+        // Results in PostgreSQL's text forms (the types' output functions), as logical decoding sends them.
+        p.setProperty("binaryTransfer", "false");
         if (replication) {
             p.setProperty("replication", "database");
             p.setProperty("preferQueryMode", "simple");

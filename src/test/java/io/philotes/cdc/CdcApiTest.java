@@ -145,6 +145,14 @@ class CdcApiTest {
         return rows;
     }
 
+    /* The first few rows where a replay and the source differ, for a readable failure. */
+    private static List<String> differences(Map<Integer, JsonObject> expected, Map<Integer, JsonObject> replayed) {
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>(expected.keySet());
+        ids.addAll(replayed.keySet());
+        return ids.stream().filter(id -> !java.util.Objects.equals(expected.get(id), replayed.get(id)))
+                .limit(5).map(id -> id + ": source " + expected.get(id) + ", replayed " + replayed.get(id)).toList();
+    }
+
     /* The source table as the contract types it (row is a JSON expression over its alias t), keyed by id. */
     private static Map<Integer, JsonObject> sourceRows(String db, String table, String row) throws SQLException {
         Map<Integer, JsonObject> rows = new TreeMap<>();
@@ -265,6 +273,85 @@ class CdcApiTest {
         } finally {
             second.close();
         }
+    }
+
+    @Test
+    void theInitialCopyAndTheStreamMeetExactlyWhileTheTableIsWrittenTo() throws Exception {
+        String db = server.createDatabase();
+        server.execute(db, """
+                CREATE TABLE public.accounts (id int PRIMARY KEY, owner text, balance numeric(12,2), active bool, tags text[]);
+                INSERT INTO public.accounts SELECT g, 'owner ' || g, g, g % 2 = 0, NULL FROM generate_series(1, 30000) g;
+                """);
+        String path = pipeline("copy-and-stream", source(db, "copy-and-stream-source"), "[{\"table\":\"accounts\"}]", "{}");
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            int next = 30001;
+            while (writing.get()) {
+                server.execute(db, "UPDATE public.accounts SET balance = balance + 1 WHERE id = " + (1 + next % 30000)
+                                   + "; INSERT INTO public.accounts VALUES (" + next + ", 'new', 0, true, '{x}');"
+                                   + " DELETE FROM public.accounts WHERE id = " + (next - 29990));
+                next++;
+            }
+        });
+        try {
+            started(path);
+            Thread.sleep(1500);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        Map<Integer, JsonObject> expected = sourceRows(db, "public.accounts", ACCOUNT);
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        Map<Integer, JsonObject> replayed;
+        do {
+            Thread.sleep(200);
+            replayed = replay(PipelineEvents.all(api, path), "accounts");
+        } while (!replayed.equals(expected) && System.currentTimeMillis() < deadline);
+        assertThat(differences(expected, replayed), is(List.of()));
+        assertThat(api.get(path + "/status").json().getJsonNumber("events_processed").longValue() > 30000, is(true));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+    }
+
+    @Test
+    void aRowCopiedInTheSnapshotLooksExactlyLikeTheSameRowStreamed() {
+        String db = server.createDatabase();
+        String values = "true, -2, 40000, 9007199254740993, 1.5, 'NaN', 12.50, 123456789012345678901234567890.123, 'zoë \"q\" 表',"
+                        + " '{\"a\": [1, 2]}', '\\x00ff', '{1,NULL,3}', '2026-11-26 10:00:00.123456+00', '1 day 02:03:04', '10.0.0.1',"
+                        + " 'ab', 'happy', NULL";
+        server.execute(db, """
+                CREATE TYPE mood AS ENUM ('sad', 'happy');
+                CREATE TABLE public.typed (id int PRIMARY KEY, b bool, s int2, i int4, l int8, f float8, nan float8, small numeric,
+                    huge numeric, t text, j jsonb, by bytea, arr int[], ts timestamptz, iv interval, ip inet, c char(4), m mood,
+                    nothing text);
+                INSERT INTO public.typed VALUES (1, %s);""".formatted(values));
+        String path = pipeline("typed", source(db, "typed-source"), "[{\"table\":\"typed\"}]", "{}");
+        started(path);
+        server.execute(db, "INSERT INTO public.typed VALUES (2, " + values + ")");
+        List<JsonObject> events = awaitEvents(path, 2);
+        assertThat(ops(events), is(List.of("snapshot:typed", "insert:typed")));
+        String copied = events.get(0).getJsonObject("after").toString().replace("\"id\":1,", "");
+        String streamed = events.get(1).getJsonObject("after").toString().replace("\"id\":2,", "");
+        assertThat(copied, is(streamed));
+        assertThat(streamed, containsString("\"b\":true,"));
+        assertThat(streamed, containsString("\"ip\":\"10.0.0.1\","));
+        assertThat(streamed, containsString("\"c\":\"ab  \","));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+    }
+
+    @Test
+    void aSlotLostWhileStoppedIsReportedAsNeedingANewSnapshot() throws Exception {
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");
+        String path = pipeline("lost-slot", source(db, "lost-slot-source"), "[{\"table\":\"t\"}]", "{\"snapshot\":\"never\"}");
+        String slot = "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
+        started(path);
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+        server.execute(db, "SELECT pg_drop_replication_slot('" + slot + "')");
+        assertThat(api.post(path + "/start", "").status(), is(200));
+        JsonObject status = awaitStatus(path, "error");
+        assertThat(status.getString("error_message"), containsString("replication slot " + slot + " is gone"));
+        assertThat(status.getString("error_message"), containsString("new snapshot"));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
     }
 
     @Test

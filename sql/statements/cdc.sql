@@ -74,3 +74,8 @@ SET status = :status, error_message = :error_message,
 WHERE id = :id AND status IN ('starting', 'running', 'error')
   AND (status <> :status OR error_message IS DISTINCT FROM CAST(:error_message AS text))
 RETURNING status
+
+-- name: metrics-pipelines
+SELECT p.id, p.name, p.status, COALESCE(s.events_processed, 0) AS events_processed, s.confirmed_lsn::text AS confirmed_lsn
+FROM philotes.pipelines p LEFT JOIN philotes.pipeline_streams s ON s.pipeline_id = p.id
+ORDER BY p.name

@@ -44,6 +44,7 @@ import io.philotes.source.TableDiscovery;
 import io.philotes.system.BuildInfo;
 import io.philotes.system.DocumentHandler;
 import io.philotes.system.HealthHandler;
+import io.philotes.system.Metrics;
 import io.philotes.system.OpenApiHandler;
 
 /**
@@ -139,13 +140,16 @@ public final class Main {
         CdcEngine engine = new CdcEngine(connector, events, database.dataSource(), settings.sources().testTimeout());
         PipelineService pipelines = new PipelineService(new PipelineRepository(database.sql()), sources, engine, events);
 
+        Metrics metrics = new Metrics(database.sql(), engine);
         AccessLog accessLog = new AccessLog();
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
+                .addFilter(metrics)
                 .addFilter(new Cors(settings.http().corsOrigins()))
                 .addFilter(rateLimiter(settings.http()))
                 .addFilter(new RequestGuards(settings.http().bodyLimit(), monitor::ready))
                 .register("/health", new HealthHandler(monitor))
+                .register("/metrics", metrics)
                 .register("/api/v1/version", DocumentHandler.version(BuildInfo.load()))
                 .register("/api/v1/config", DocumentHandler.config(settings))
                 .register("/api/v1/sources", new SourceHandler(sources, json))

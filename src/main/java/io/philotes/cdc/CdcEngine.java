@@ -22,6 +22,7 @@ public final class CdcEngine implements AutoCloseable {
     private final Duration sourceTimeout;
     private final Leases leases;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
+    private final Map<UUID, java.util.concurrent.atomic.AtomicLong> failures = new ConcurrentHashMap<>();
 
     /**
      * Creates the engine.
@@ -178,6 +179,17 @@ public final class CdcEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * How often a pipeline failed on this instance since it started.
+     *
+     * @param id the pipeline
+     * @return the count
+     */
+    public long failures(UUID id) {
+        java.util.concurrent.atomic.AtomicLong count = failures.get(id);
+        return count == null ? 0 : count.get();
+    }
+
     /** Stops every pipeline of this instance, leaving their desired state as it is. */
     @Override
     public void close() {
@@ -212,6 +224,7 @@ public final class CdcEngine implements AutoCloseable {
 
         @Override
         public void error(UUID id, String message) {
+            failures.computeIfAbsent(id, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
             store.status(id, "error", message);
         }
 

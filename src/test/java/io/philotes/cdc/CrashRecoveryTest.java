@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
-import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
@@ -47,11 +46,7 @@ class CrashRecoveryTest {
         Service service = new Service(metadata, port, log);
         service.start();
         ApiClient api = new ApiClient(port);
-        String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "crash-source").build().toString())
-                .json().getJsonObject("source").getString("id");
-        String path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines",
-                "{\"name\":\"crash\",\"source_id\":\"" + source + "\",\"tables\":[{\"table\":\"ledger\"}],\"config\":{\"snapshot\":\"never\"}}")
-                .json().getJsonObject("pipeline").getString("id");
+        String path = PipelineEvents.streamingPipeline(api, server, db, "crash", "ledger");
         assertThat(api.post(path + "/start", "").status(), is(200));
 
         AtomicBoolean writing = new AtomicBoolean(true);

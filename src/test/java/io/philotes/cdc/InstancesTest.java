@@ -9,7 +9,6 @@ import java.util.Map;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
-import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import jakarta.json.JsonObject;
@@ -33,11 +32,7 @@ class InstancesTest {
         try {
             ApiClient a = first.client();
             ApiClient b = second.client();
-            String source = a.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "shared").build().toString())
-                    .json().getJsonObject("source").getString("id");
-            String path = "/api/v1/pipelines/" + a.post("/api/v1/pipelines",
-                    "{\"name\":\"shared\",\"source_id\":\"" + source + "\",\"tables\":[{\"table\":\"items\"}],\"config\":{\"snapshot\":\"never\"}}")
-                    .json().getJsonObject("pipeline").getString("id");
+            String path = PipelineEvents.streamingPipeline(a, server, db, "shared", "items");
             String slot = "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
             assertThat(a.post(path + "/start", "").status(), is(200));
             assertThat(b.post(path + "/start", "").status(), is(409));

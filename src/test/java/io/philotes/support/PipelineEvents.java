@@ -6,9 +6,28 @@ import java.util.List;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
-/** Waiting for a pipeline through the API: for its status, for its stored events, and reading them all. */
+/** A pipeline through the API: creating one that streams, waiting for its status and its events, reading them all. */
 public final class PipelineEvents {
     private PipelineEvents() {
+    }
+
+    /**
+     * Registers a database of a source server as a source (as its superuser) and creates a pipeline of one
+     * table on it that captures changes only (no initial copy).
+     *
+     * @param api    the client
+     * @param server the source server
+     * @param db     the database
+     * @param name   name of the source and of the pipeline
+     * @param table  the table, in schema public
+     * @return the pipeline's path
+     */
+    public static String streamingPipeline(ApiClient api, SourceServers.Server server, String db, String name, String table) {
+        String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", name).build().toString())
+                .json().getJsonObject("source").getString("id");
+        return "/api/v1/pipelines/" + api.post("/api/v1/pipelines", "{\"name\":\"" + name + "\",\"source_id\":\"" + source
+                + "\",\"tables\":[{\"table\":\"" + table + "\"}],\"config\":{\"snapshot\":\"never\"}}")
+                .json().getJsonObject("pipeline").getString("id");
     }
 
     /**

@@ -4,7 +4,6 @@ import java.util.Map;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
-import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import org.junit.jupiter.api.Test;
@@ -23,11 +22,7 @@ class MetricsTest {
         server.execute(db, "CREATE TABLE public.metered (id int PRIMARY KEY)");
         try (TestApp app = TestApp.start(Map.of())) {
             ApiClient api = app.client();
-            String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "metered").build().toString())
-                    .json().getJsonObject("source").getString("id");
-            String path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines",
-                    "{\"name\":\"metered\",\"source_id\":\"" + source + "\",\"tables\":[{\"table\":\"metered\"}],\"config\":{\"snapshot\":\"never\"}}")
-                    .json().getJsonObject("pipeline").getString("id");
+            String path = PipelineEvents.streamingPipeline(api, server, db, "metered", "metered");
             assertThat(api.post(path + "/start", "").status(), is(200));
             server.execute(db, "INSERT INTO public.metered SELECT g FROM generate_series(1, 42) g");
             PipelineEvents.await(api, path, 42, 20_000);

@@ -1,7 +1,5 @@
 package io.philotes.cdc;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,13 +10,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
+import io.philotes.support.ServiceProcess;
 import io.philotes.support.SourceServers;
-import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -42,8 +39,8 @@ class CrashRecoveryTest {
         server.execute(db, "CREATE TABLE public.ledger (id bigint PRIMARY KEY, v int NOT NULL, note text)");
         TestPostgres.Coordinates metadata = TestPostgres.freshDatabase();
         Path log = Files.createTempFile("philotes-crash", ".log");
-        int port = freePort();
-        Service service = new Service(metadata, port, log);
+        int port = ServiceProcess.freePort();
+        ServiceProcess service = new ServiceProcess(metadata, port, log);
         service.start();
         ApiClient api = new ApiClient(port);
         String path = PipelineEvents.streamingPipeline(api, server, db, "crash", "ledger");
@@ -113,58 +110,4 @@ class CrashRecoveryTest {
         return all;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /* The service as its own process, on one metadata database and port across restarts. */
-    private static final class Service {
-        private final TestPostgres.Coordinates metadata;
-        private final int port;
-        private final Path log;
-        private Process process;
-
-        Service(TestPostgres.Coordinates metadata, int port, Path log) {
-            this.metadata = metadata;
-            this.port = port;
-            this.log = log;
-        }
-
-        void start() throws IOException, InterruptedException {
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), "io.philotes.Main")
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            pb.environment().putAll(java.util.Map.of("DB_URL", metadata.url(), "DB_USERNAME", metadata.user(), "DB_PASSWORD",
-                    metadata.password(), "SERVER_PORT", String.valueOf(port), "SERVER_HOST", "127.0.0.1", "HTTP_RATE_LIMIT", "0",
-                    "SECRETS_KEYS", TestApp.TEST_KEY, "DATA_DIR", TestPostgres.tempDir("philotes-crash").toString()));
-            process = pb.start();
-            ApiClient probe = new ApiClient(port, false);
-            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-            while (System.currentTimeMillis() < deadline) {
-                try {
-                    if (probe.get("/health/ready").status() == 200) {
-                        return;
-                    }
-                } catch (RuntimeException | AssertionError notYet) {
-                    // not listening yet
-                }
-                if (!process.isAlive()) {
-                    throw new AssertionError("Philotes exited with " + process.exitValue() + "; see " + log);
-                }
-                Thread.sleep(50);
-            }
-            throw new AssertionError("Philotes did not get ready; see " + log);
-        }
-
-        /* SIGKILL: no shutdown hook, no last batch, the metadata transaction in flight is lost. */
-        void kill() throws InterruptedException {
-            if (process != null && process.isAlive()) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package io.philotes.cdc;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -10,7 +12,9 @@ import java.util.Map;
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceServers;
+import io.philotes.support.ServiceProcess;
 import io.philotes.support.TestApp;
+import io.philotes.support.TestPostgres;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +73,45 @@ class InstancesTest {
             }
         }
     }
+
+    @Test
+    void whenTheOwnerIsKilledTheOtherInstanceTakesOverWithin30Seconds() throws Exception {
+        SourceServers.Server server = SourceServers.logical();
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.orphaned (id int PRIMARY KEY)");
+        TestPostgres.Coordinates metadata = TestPostgres.freshDatabase();
+        Path log = Files.createTempFile("philotes-instances", ".log");
+        ServiceProcess owner = new ServiceProcess(metadata, ServiceProcess.freePort(), log);
+        ServiceProcess other = new ServiceProcess(metadata, ServiceProcess.freePort(), log);
+        try {
+            owner.start();
+            ApiClient a = new ApiClient(owner.port());
+            String path = PipelineEvents.streamingPipeline(a, server, db, "orphaned", "orphaned");
+            assertThat(a.post(path + "/start", "").status(), is(200));
+            other.start();
+            server.execute(db, "INSERT INTO public.orphaned SELECT g FROM generate_series(1, 100) g");
+            awaitEvents(a, path, 100);
+
+            owner.kill(); // SIGKILL: its connections drop, and its lease with them
+            long killed = System.currentTimeMillis();
+            server.execute(db, "INSERT INTO public.orphaned SELECT g FROM generate_series(101, 200) g");
+            ApiClient b = new ApiClient(other.port());
+            List<JsonObject> events = awaitEvents(b, path, 200);
+            long takeover = System.currentTimeMillis() - killed;
+            assertThat("see " + log, events.size(), is(200));
+            assertThat("taken over after " + takeover + " ms", takeover < 30_000, is(true));
+            for (int i = 0; i < events.size(); i++) {
+                assertThat(events.get(i).getInt("seq"), is(i + 1));
+                assertThat(events.get(i).getJsonObject("after").getInt("id"), is(i + 1));
+            }
+            assertThat(b.post(path + "/stop", "").status(), is(200));
+        } finally {
+            owner.kill();
+            other.kill();
+            server.execute("postgres", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+        }
+    }
+
 
     private static long walSenders(SourceServers.Server server, String db, String slot) throws SQLException {
         try (Connection c = server.connect(db); Statement st = c.createStatement();

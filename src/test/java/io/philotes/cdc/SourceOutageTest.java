@@ -1,7 +1,5 @@
 package io.philotes.cdc;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,6 +11,7 @@ import java.util.Map;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
+import io.philotes.support.ServiceProcess;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -36,7 +35,7 @@ class SourceOutageTest {
     @Test
     void aCrashedSourceMeansErrorThenRunningAgainWithNothingLostOrRepeated() throws Exception {
         Path dir = TestPostgres.tempDir("philotes-outage");
-        int port = freePort();
+        int port = ServiceProcess.freePort();
         EmbeddedPostgres source = TestPostgres.startEmbedded(dir, port);
         sql(port, "CREATE TABLE public.readings (id bigint PRIMARY KEY, value int)");
         try (TestApp app = TestApp.start(Map.of())) {
@@ -99,9 +98,4 @@ class SourceOutageTest {
         return PipelineEvents.all(api, path);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

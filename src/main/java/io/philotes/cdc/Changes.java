@@ -52,15 +52,6 @@ final class Changes {
         }
     }
 
-    /**
-     * The transaction being read.
-     *
-     * @return its Begin, or null between transactions
-     */
-    PgOutput.Begin transaction() {
-        return transaction;
-    }
-
     private PgOutput.Relation relation(int oid) {
         PgOutput.Relation r = relations.get(oid);
         if (r == null) {

@@ -69,10 +69,6 @@ final class PipelineRunner implements Runnable {
         stopping = true;
     }
 
-    boolean stopping() {
-        return stopping;
-    }
-
     @Override
     public void run() {
         while (!stopping) {

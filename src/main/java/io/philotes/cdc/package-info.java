@@ -1,5 +1,6 @@
 /**
- * The CDC engine: the pgoutput decoder ({@link io.philotes.cdc.PgOutput}) and the typing of column values
- * ({@link io.philotes.cdc.ColumnValues}); the replication reader, event store and supervisor build on them.
+ * The CDC engine: {@link io.philotes.cdc.CdcEngine} runs pipelines under leases, each a
+ * {@link io.philotes.cdc.PipelineRunner} that decodes pgoutput ({@link io.philotes.cdc.PgOutput}) into typed change
+ * events and stores them, with the stream's position, in the {@link io.philotes.cdc.EventStore}.
  */
 package io.philotes.cdc;

@@ -460,7 +460,7 @@ final class PipelineRunner implements Runnable {
             }
             // Values as the types' output functions write them, the same text the stream carries: no casts (a cast to
             // text differs for some types, boolean among them), and source connections read results as text.
-            String select = "SELECT " + String.join(", ", columns.stream().map(col -> quote(col.name())).toList()) + " FROM " + table;
+            String select = "SELECT " + String.join(", ", columns.stream().map(col -> TableName.quote(col.name())).toList()) + " FROM " + table;
             List<ChangeEvent> events = new ArrayList<>();
             try (Statement st = c.createStatement()) {
                 st.setFetchSize(spec.batchSize());
@@ -552,9 +552,6 @@ final class PipelineRunner implements Runnable {
         }
     }
 
-    private static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
-    }
 
     private static String describe(Exception e) {
         if (e instanceof SourceFailure f) {

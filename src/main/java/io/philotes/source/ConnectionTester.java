@@ -179,7 +179,7 @@ public final class ConnectionTester {
             timed("replication_privilege", () -> Boolean.TRUE.equals(server.get("can_replicate"))
                     ? pass("replication_privilege", "role " + spec.username() + " may replicate", "true", "true")
                     : fail("replication_privilege", "role " + spec.username() + " has neither REPLICATION nor SUPERUSER", "false", "true",
-                           "ALTER ROLE " + quoteIdent(spec.username()) + " WITH REPLICATION;"));
+                           "ALTER ROLE " + TableDiscovery.TableName.quote(spec.username()) + " WITH REPLICATION;"));
             int maxSlots = ((Number) server.get("max_slots")).intValue();
             int usedSlots = ((Number) server.get("used_slots")).intValue();
             timed("replication_slots_free", () -> maxSlots > usedSlots
@@ -209,7 +209,7 @@ public final class ConnectionTester {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return fail("publication", "publication " + name + " does not exist", "missing", "exists",
-                                    "CREATE PUBLICATION " + quoteIdent(name) + " FOR ALL TABLES;");
+                                    "CREATE PUBLICATION " + TableDiscovery.TableName.quote(name) + " FOR ALL TABLES;");
                     }
                     if (rs.getBoolean("all_tables")) {
                         return pass("publication", "publication " + name + " publishes all tables", "FOR ALL TABLES", "exists");
@@ -220,7 +220,7 @@ public final class ConnectionTester {
                     }
                     return new Check("publication", Status.WARN, "publication " + name + " lacks " + missing.size() + " table(s): "
                             + String.join(", ", missing), String.join(", ", missing), "every captured table",
-                            "ALTER PUBLICATION " + quoteIdent(name) + " ADD TABLE " + String.join(", ", missing) + ";", 0);
+                            "ALTER PUBLICATION " + TableDiscovery.TableName.quote(name) + " ADD TABLE " + String.join(", ", missing) + ";", 0);
                 }
             }
         }
@@ -389,9 +389,6 @@ public final class ConnectionTester {
         return new Check(name, Status.FAIL, message, observed, expected, remediation, 0);
     }
 
-    static String quoteIdent(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
-    }
 
     private static List<String> strings(Array array) throws SQLException {
         return array == null ? List.of() : Arrays.stream((Object[]) array.getArray()).map(String::valueOf).toList();

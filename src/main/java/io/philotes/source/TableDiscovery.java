@@ -146,9 +146,19 @@ public final class TableDiscovery {
      * @param table  table name
      */
     public record TableName(String schema, String table) {
+        /**
+         * A PostgreSQL name quoted for SQL text.
+         *
+         * @param identifier the name as the catalog stores it
+         * @return it in double quotes, inner quotes doubled
+         */
+        public static String quote(String identifier) {
+            return "\"" + identifier.replace("\"", "\"\"") + "\"";
+        }
+
         @Override
         public String toString() {
-            return ConnectionTester.quoteIdent(schema) + "." + ConnectionTester.quoteIdent(table);
+            return quote(schema) + "." + quote(table);
         }
     }
 
@@ -198,7 +208,7 @@ public final class TableDiscovery {
         }
 
         Table build() {
-            String qualified = ConnectionTester.quoteIdent(schema) + "." + ConnectionTester.quoteIdent(name);
+            String qualified = TableName.quote(schema) + "." + TableName.quote(name);
             String issue = switch (replicaIdentity) {
                 case "nothing" -> "REPLICA IDENTITY NOTHING: updates and deletes cannot be captured; run ALTER TABLE " + qualified
                         + " REPLICA IDENTITY FULL (or DEFAULT with a primary key)";

@@ -343,7 +343,7 @@ class CdcApiTest {
         String db = server.createDatabase();
         server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");
         String path = pipeline("lost-slot", source(db, "lost-slot-source"), "[{\"table\":\"t\"}]", "{\"snapshot\":\"never\"}");
-        String slot = "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
+        String slot = PipelineEvents.slotName(path);
         started(path);
         assertThat(api.post(path + "/stop", "").status(), is(200));
         server.execute(db, "SELECT pg_drop_replication_slot('" + slot + "')");
@@ -415,7 +415,7 @@ class CdcApiTest {
         String db = server.createDatabase();
         server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");
         String path = pipeline("deleted", source(db, "deleted-source"), "[{\"table\":\"t\"}]", "{\"snapshot\":\"never\"}");
-        String slot = "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
+        String slot = PipelineEvents.slotName(path);
         started(path);
         assertThat(api.delete(path).status(), is(409));
         assertThat(api.post(path + "/stop", "").status(), is(200));

@@ -37,7 +37,7 @@ class InstancesTest {
             ApiClient a = first.client();
             ApiClient b = second.client();
             String path = PipelineEvents.streamingPipeline(a, server, db, "shared", "items");
-            String slot = "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
+            String slot = PipelineEvents.slotName(path);
             assertThat(a.post(path + "/start", "").status(), is(200));
             assertThat(b.post(path + "/start", "").status(), is(409));
             server.execute(db, "INSERT INTO public.items SELECT g FROM generate_series(1, 100) g");

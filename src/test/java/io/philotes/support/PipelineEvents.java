@@ -31,6 +31,16 @@ public final class PipelineEvents {
     }
 
     /**
+     * The replication slot (and publication) the engine creates for a pipeline.
+     *
+     * @param path the pipeline's path
+     * @return its name on the source
+     */
+    public static String slotName(String path) {
+        return "philotes_" + path.substring(path.lastIndexOf('/') + 1).replace("-", "");
+    }
+
+    /**
      * Waits until the pipeline has the status.
      *
      * @param api       the client

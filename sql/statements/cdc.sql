@@ -28,8 +28,8 @@ COPY philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schem
 FROM STDIN (FORMAT binary)
 
 -- name: events-after
-SELECT seq, lsn::text AS lsn, commit_lsn::text AS commit_lsn, xid, commit_time, schema_name, table_name, op,
-       key::text AS key, before::text AS before, after::text AS after
+SELECT seq, CAST(lsn AS text) AS lsn, CAST(commit_lsn AS text) AS commit_lsn, xid, commit_time, schema_name, table_name, op,
+       CAST(key AS text) AS key, CAST(before AS text) AS before, CAST(after AS text) AS after
 FROM philotes.events
 WHERE pipeline_id = :pipeline_id AND seq > :after
 ORDER BY seq
@@ -76,6 +76,6 @@ WHERE id = :id AND status IN ('starting', 'running', 'error')
 RETURNING status
 
 -- name: metrics-pipelines
-SELECT p.id, p.name, p.status, COALESCE(s.events_processed, 0) AS events_processed, s.confirmed_lsn::text AS confirmed_lsn
+SELECT p.id, p.name, p.status, COALESCE(s.events_processed, 0) AS events_processed, CAST(s.confirmed_lsn AS text) AS confirmed_lsn
 FROM philotes.pipelines p LEFT JOIN philotes.pipeline_streams s ON s.pipeline_id = p.id
 ORDER BY p.name

@@ -1,17 +1,28 @@
 package io.philotes;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
+import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.philotes.config.Settings;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.http.AccessLog;
+import io.philotes.http.Problems;
 
 /**
  * A running service: its web server and what it owns. Stopping lets in-flight requests finish (up to the
  * configured grace period) before the database goes away.
  */
 public final class Philotes implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Philotes.class.getName());
     private final WebServer server;
     private final AccessLog accessLog;
     private final DatabaseMonitor monitor;
@@ -19,16 +30,80 @@ public final class Philotes implements AutoCloseable {
     private final List<AutoCloseable> engine;
     private boolean stopped;
 
-    /*
-     * engine: what runs pipelines, closed in order after the server stops (the supervisor first, so that it
-     * starts nothing more; then the engine, whose pipelines store what they read and stay wanted running).
-     */
-    Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, List<AutoCloseable> engine) {
+    private Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, List<AutoCloseable> engine) {
         this.server = server;
         this.accessLog = accessLog;
         this.monitor = monitor;
         this.database = database;
         this.engine = engine;
+    }
+
+    /**
+     * Fails fast when the HTTP port is taken: before a database starts, so a second copy ends at once.
+     *
+     * @param server the server settings
+     * @throws StartupException with {@link ExitCode#PORT_UNAVAILABLE}
+     */
+    static void requirePort(Settings.Server server) {
+        String problem = portProblem(server);
+        if (problem != null) {
+            throw new StartupException(ExitCode.PORT_UNAVAILABLE, problem, null);
+        }
+    }
+
+    /**
+     * Starts the web server while the first database check runs; the service is live at once and ready
+     * when the check is done.
+     *
+     * @param settings   validated settings
+     * @param routing    the routing table with its filters
+     * @param firstCheck the first database check, running
+     * @param database   the metadata database
+     * @param monitor    its monitor, started once the first check passed
+     * @param accessLog  the access log
+     * @param engine     what runs pipelines, closed in order after the server stops (the supervisor first,
+     *                   so that it starts nothing more; then the engine, whose pipelines store what they read)
+     * @return the running service
+     * @throws StartupException when the port cannot be bound or the database cannot be used
+     */
+    static Philotes serve(Settings settings, HttpRouting.Builder routing, Future<DatabaseMonitor.State> firstCheck, Database database,
+                          DatabaseMonitor monitor, AccessLog accessLog, List<AutoCloseable> engine) {
+        Settings.Server s = settings.server();
+        WebServer server = WebServer.builder()
+                .host(s.host())
+                .port(s.port())
+                .shutdownHook(false)
+                .shutdownGracePeriod(s.grace())
+                .concurrencyLimit(FixedLimit.builder()
+                                          .permits(s.concurrency())
+                                          .queueLength(s.concurrency())
+                                          .queueTimeout(Duration.ofSeconds(10))
+                                          .build())
+                .directHandlers(Problems.directHandlers())
+                .routing(routing)
+                .build()
+                .start();
+        DatabaseMonitor.State first = await(firstCheck);
+        if (!server.isRunning() || first.fatal()) {
+            StartupException failure;
+            if (server.isRunning()) {
+                server.stop();
+                failure = new StartupException(ExitCode.DATABASE_FAILURE, first.problem(), null);
+            } else {
+                // WebServer.start() logs a bind failure and returns instead of throwing.
+                String problem = portProblem(s);
+                failure = new StartupException(ExitCode.PORT_UNAVAILABLE, problem != null ? problem
+                        : "The HTTP server could not start on " + s.host() + ":" + server.port(), null);
+            }
+            accessLog.close();
+            monitor.close();
+            database.close();
+            throw failure;
+        }
+        monitor.start();
+        LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
+                s.host(), server.port(), database.description());
+        return new Philotes(server, accessLog, monitor, database, engine);
     }
 
     /**
@@ -70,5 +145,31 @@ public final class Philotes implements AutoCloseable {
         monitor.close();
         database.close();
         System.err.println("philotes: stopped");
+    }
+
+    /* The first database check's result; the check never throws, so a failure here is an interrupted startup. */
+    private static DatabaseMonitor.State await(Future<DatabaseMonitor.State> check) {
+        try {
+            return check.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Startup was interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("The first database check failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private static String portProblem(Settings.Server server) {
+        if (server.port() == 0) {
+            return null;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(server.host(), server.port()));
+            return null;
+        } catch (IOException e) {
+            return "Port " + server.port() + " on " + server.host() + " is already in use (" + e.getMessage()
+                    + "); stop the other process or set SERVER_PORT";
+        }
     }
 }

@@ -1,11 +1,19 @@
 package io.philotes.cdc;
 
+import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
+import javax.sql.DataSource;
+
+import io.philotes.core.PipelineStatus;
 import io.philotes.source.SourceConnector;
 
 /**
@@ -22,7 +30,7 @@ public final class CdcEngine implements AutoCloseable {
     private final Duration sourceTimeout;
     private final Leases leases;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
-    private final Map<UUID, java.util.concurrent.atomic.AtomicLong> failures = new ConcurrentHashMap<>();
+    private final Map<UUID, AtomicLong> failures = new ConcurrentHashMap<>();
 
     /**
      * Creates the engine.
@@ -32,7 +40,7 @@ public final class CdcEngine implements AutoCloseable {
      * @param pool          the metadata pool, for the connection that holds this instance's leases
      * @param sourceTimeout bound on connecting to a source and on each of its answers
      */
-    public CdcEngine(SourceConnector connector, EventStore store, javax.sql.DataSource pool, Duration sourceTimeout) {
+    public CdcEngine(SourceConnector connector, EventStore store, DataSource pool, Duration sourceTimeout) {
         this.connector = connector;
         this.store = store;
         this.leases = new Leases(pool);
@@ -75,8 +83,8 @@ public final class CdcEngine implements AutoCloseable {
      *
      * @return their ids
      */
-    public java.util.Set<UUID> runningHere() {
-        return java.util.Set.copyOf(running.keySet());
+    public Set<UUID> runningHere() {
+        return Set.copyOf(running.keySet());
     }
 
     /**
@@ -160,20 +168,17 @@ public final class CdcEngine implements AutoCloseable {
         if (state.isEmpty()) {
             return;
         }
-        java.net.InetAddress address = connector.resolve(spec.source().host());
-        try (java.sql.Connection c = connector.connect(spec.source(), address, sourceTimeout, false)) {
+        InetAddress address = connector.resolve(spec.source().host());
+        try (Connection c = connector.connect(spec.source(), address, sourceTimeout, false)) {
             if (state.get().slotCreated()) {
-                try (var ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-                    ps.setString(1, state.get().slotName());
-                    ps.execute();
-                }
+                PipelineRunner.dropSlot(c, state.get().slotName());
             }
             if (state.get().publicationCreated()) {
                 try (var st = c.createStatement()) {
                     st.execute("DROP PUBLICATION IF EXISTS " + state.get().publicationName());
                 }
             }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("The slot or publication of pipeline " + spec.name() + " could not be dropped: "
                     + e.getMessage(), e);
         }
@@ -186,7 +191,7 @@ public final class CdcEngine implements AutoCloseable {
      * @return the count
      */
     public long failures(UUID id) {
-        java.util.concurrent.atomic.AtomicLong count = failures.get(id);
+        AtomicLong count = failures.get(id);
         return count == null ? 0 : count.get();
     }
 
@@ -219,18 +224,18 @@ public final class CdcEngine implements AutoCloseable {
     private final class Status implements PipelineRunner.StatusSink {
         @Override
         public void running(UUID id) {
-            store.status(id, "running", null);
+            store.status(id, PipelineStatus.RUNNING, null);
         }
 
         @Override
         public void error(UUID id, String message) {
-            failures.computeIfAbsent(id, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
-            store.status(id, "error", message);
+            failures.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
+            store.status(id, PipelineStatus.ERROR, message);
         }
 
         @Override
         public void stopped(UUID id) {
-            store.status(id, "stopped", null);
+            store.status(id, PipelineStatus.STOPPED, null);
         }
     }
 }

@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-
 /**
  * Turns the decoded messages of one replication session into change events: remembers each relation's
  * latest shape (a relation message follows every change of a table's columns, so later events show them)

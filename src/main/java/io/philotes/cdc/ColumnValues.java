@@ -1,6 +1,6 @@
 package io.philotes.cdc;
 
-import io.philotes.http.HttpJson;
+import io.philotes.core.JsonText;
 
 /**
  * Writes a column value from PostgreSQL's text form as the JSON the API contract gives it: booleans as
@@ -48,17 +48,17 @@ public final class ColumnValues {
                 if (Character.isDigit(text.charAt(text.length() - 1))) {
                     out.append(text);
                 } else {
-                    HttpJson.quote(out, text);
+                    JsonText.quote(out, text);
                 }
             }
             case NUMERIC -> {
                 if (fitsDouble(text)) {
                     out.append(text);
                 } else {
-                    HttpJson.quote(out, text);
+                    JsonText.quote(out, text);
                 }
             }
-            default -> HttpJson.quote(out, text);
+            default -> JsonText.quote(out, text);
         }
     }
 

@@ -1,9 +1,8 @@
 package io.philotes.cdc;
 
 import java.time.Duration;
-import java.util.Map;
 
-import io.philotes.db.NamedSql;
+import io.helidon.dbclient.DbClient;
 
 /**
  * Deletes captured events older than the retention, in the background, a bounded number per statement so
@@ -13,7 +12,7 @@ public final class EventPruner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPruner.class.getName());
     private static final int PER_STATEMENT = 10_000;
 
-    private final NamedSql sql;
+    private final DbClient db;
     private final Duration retention;
     private final Duration interval;
     private volatile Thread loop;
@@ -21,12 +20,12 @@ public final class EventPruner implements AutoCloseable {
     /**
      * Creates the pruner.
      *
-     * @param sql       the metadata database
+     * @param db        the metadata database
      * @param retention how long events are kept
      * @param interval  how often older ones are deleted
      */
-    public EventPruner(NamedSql sql, Duration retention, Duration interval) {
-        this.sql = sql;
+    public EventPruner(DbClient db, Duration retention, Duration interval) {
+        this.db = db;
         this.retention = retention;
         this.interval = interval;
     }
@@ -57,7 +56,7 @@ public final class EventPruner implements AutoCloseable {
         long total = 0;
         long deleted;
         do {
-            deleted = sql.dml("events-prune", Map.of("seconds", retention.toMillis() / 1000.0));
+            deleted = db.execute().createNamedDelete("events-prune").addParam("seconds", retention.toMillis() / 1000.0).execute();
             total += deleted;
         } while (deleted == PER_STATEMENT && !Thread.currentThread().isInterrupted());
         if (total > 0) {

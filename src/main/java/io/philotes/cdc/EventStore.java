@@ -1,5 +1,14 @@
 package io.philotes.cdc;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -10,9 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
-import io.philotes.db.NamedSql;
-import io.philotes.db.Row;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+import io.philotes.core.PipelineStatus;
+import io.philotes.db.Database;
+import io.philotes.db.Rows;
+import io.philotes.db.Transactions;
+import org.postgresql.PGConnection;
 
 /**
  * The durable, ordered event store in the metadata database (statements of {@code sql/statements/cdc.sql}).
@@ -20,10 +37,12 @@ import io.philotes.db.Row;
  * so after any crash the stored position says exactly which changes are stored.
  */
 public final class EventStore {
-    private final NamedSql sql;
+    private final Database database;
+    private final DbClient db;
 
-    public EventStore(NamedSql sql) {
-        this.sql = sql;
+    public EventStore(Database database) {
+        this.database = database;
+        this.db = database.client();
     }
 
     /**
@@ -33,23 +52,23 @@ public final class EventStore {
      * @return its stream
      */
     public Optional<StreamState> stream(UUID pipelineId) {
-        return sql.one("stream-by-pipeline", Map.of("pipeline_id", pipelineId), EventStore::stream);
+        return db.execute().createNamedGet("stream-by-pipeline").addParam("pipeline_id", pipelineId).execute().map(EventStore::stream);
     }
 
     StreamState createStream(UUID pipelineId, String slot, String publication, boolean slotCreated, boolean publicationCreated,
                              long startLsn, boolean snapshotDone) {
-        return sql.one("stream-insert", Map.of("pipeline_id", pipelineId, "slot_name", slot, "publication_name", publication,
-                                               "slot_created", slotCreated, "publication_created", publicationCreated,
-                                               "start_lsn", ChangeEvent.lsn(startLsn), "snapshot_done", snapshotDone),
-                       EventStore::stream).orElseThrow();
+        return db.execute().createNamedGet("stream-insert")
+                .params(Map.of("pipeline_id", pipelineId, "slot_name", slot, "publication_name", publication, "slot_created", slotCreated,
+                               "publication_created", publicationCreated, "start_lsn", ChangeEvent.lsn(startLsn), "snapshot_done", snapshotDone))
+                .execute().map(EventStore::stream).orElseThrow();
     }
 
     /* Forgets a stream and everything it stored, to begin again with a new snapshot. */
     void resetStream(UUID pipelineId) {
-        sql.transaction(tx -> {
-            tx.dml("events-delete-pipeline", Map.of("pipeline_id", pipelineId));
-            tx.dml("table-stats-delete", Map.of("pipeline_id", pipelineId));
-            tx.dml("stream-delete", Map.of("pipeline_id", pipelineId));
+        Transactions.inTransaction(db, tx -> {
+            for (String statement : List.of("events-delete-pipeline", "table-stats-delete", "stream-delete")) {
+                tx.createNamedDelete(statement).addParam("pipeline_id", pipelineId).execute();
+            }
             return null;
         });
     }
@@ -61,17 +80,14 @@ public final class EventStore {
      * @param status       its status
      * @param errorMessage why it is in error, or null
      */
-    void status(UUID pipelineId, String status, String errorMessage) {
+    void status(UUID pipelineId, PipelineStatus status, String errorMessage) {
         Map<String, Object> p = new HashMap<>();
         p.put("id", pipelineId);
-        p.put("status", status);
+        p.put("status", status.text());
         p.put("error_message", errorMessage);
-        if ("stopped".equals(status)) {
-            sql.one("pipeline-set-status", p, r -> r.text("status"));
-        } else {
-            // running and error only while the pipeline is wanted running: a stop asked for meanwhile wins.
-            sql.one("pipeline-engine-status", p, r -> r.text("status"));
-        }
+        // running and error only while the pipeline is wanted running: a stop asked for meanwhile wins.
+        String statement = status == PipelineStatus.STOPPED ? "pipeline-set-status" : "pipeline-engine-status";
+        db.execute().createNamedGet(statement).params(p).execute();
     }
 
     /**
@@ -80,7 +96,9 @@ public final class EventStore {
      * @return their ids, oldest first
      */
     public List<UUID> wantingToRun() {
-        return sql.list("pipelines-wanting-to-run", Map.of(), r -> r.uuid("id"));
+        try (var rows = db.execute().namedQuery("pipelines-wanting-to-run")) {
+            return rows.map(r -> r.column("id").get(UUID.class)).toList();
+        }
     }
 
     /**
@@ -107,14 +125,13 @@ public final class EventStore {
         }
         long lastSeq = seq;
         Instant eventTime = lastEventAt;
-        sql.transaction(tx -> {
+        transactionAfterCopy(events.isEmpty() ? null : copy.finish(), tx -> {
             if (!events.isEmpty()) {
-                tx.copyIn("events-copy", copy.finish());
-                tx.dml("table-stats-add", Map.of("pipeline_id", state.pipelineId(),
+                tx.createNamedInsert("table-stats-add").params(Map.of("pipeline_id", state.pipelineId(),
                         "schemas", tables.values().stream().map(t -> t.schema).toArray(String[]::new),
                         "tables", tables.values().stream().map(t -> t.table).toArray(String[]::new),
                         "counts", tables.values().stream().map(t -> t.events).toArray(Long[]::new),
-                        "times", tables.values().stream().map(t -> Timestamp.from(t.last)).toArray(Timestamp[]::new)));
+                        "times", tables.values().stream().map(t -> Timestamp.from(t.last)).toArray(Timestamp[]::new))).execute();
             }
             Map<String, Object> p = new HashMap<>();
             p.put("pipeline_id", state.pipelineId());
@@ -127,10 +144,9 @@ public final class EventStore {
             p.put("events", (long) events.size());
             p.put("snapshot_done", next.snapshotDone());
             p.put("last_event_at", eventTime == null ? null : OffsetDateTime.ofInstant(eventTime, ZoneOffset.UTC));
-            if (tx.dml("stream-advance", p) != 1) {
+            if (tx.createNamedUpdate("stream-advance").params(p).execute() != 1) {
                 throw new IllegalStateException("The stored stream of pipeline " + state.pipelineId() + " moved while this instance wrote it");
             }
-            return null;
         });
         return new StreamState(state.pipelineId(), state.slotName(), state.publicationName(), state.slotCreated(),
                                state.publicationCreated(), state.startLsn(), next.snapshotDone(), next.lastCommitLsn(),
@@ -147,10 +163,13 @@ public final class EventStore {
      * @return the events
      */
     public List<StoredEvent> after(UUID pipelineId, long after, int limit) {
-        return sql.list("events-after", Map.of("pipeline_id", pipelineId, "after", after, "limit", limit),
-                        r -> new StoredEvent(r.whole("seq"), r.text("lsn"), r.text("commit_lsn"), r.text("xid") == null ? null
-                                : r.whole("xid"), r.instant("commit_time"), r.text("schema_name"), r.text("table_name"), r.text("op"),
-                                             r.text("key"), r.text("before"), r.text("after")));
+        try (var rows = db.execute().createNamedQuery("events-after")
+                .params(Map.of("pipeline_id", pipelineId, "after", after, "limit", limit)).execute()) {
+            return rows.map(r -> new StoredEvent(r.column("seq").get(Long.class), Rows.text(r, "lsn"), Rows.text(r, "commit_lsn"),
+                                                 r.column("xid").get(Long.class), Rows.instant(r, "commit_time"), Rows.text(r, "schema_name"),
+                                                 Rows.text(r, "table_name"), Rows.text(r, "op"), Rows.text(r, "key"), Rows.text(r, "before"),
+                                                 Rows.text(r, "after"))).toList();
+        }
     }
 
     /**
@@ -160,9 +179,50 @@ public final class EventStore {
      * @return the tables that had events, by schema then table
      */
     public List<TableStat> tableStats(UUID pipelineId) {
-        return sql.list("table-stats-by-pipeline", Map.of("pipeline_id", pipelineId),
-                        r -> new TableStat(r.text("schema_name"), r.text("table_name"), r.whole("events_processed"),
-                                           r.instant("last_event_at")));
+        try (var rows = db.execute().createNamedQuery("table-stats-by-pipeline").addParam("pipeline_id", pipelineId).execute()) {
+            return rows.map(r -> new TableStat(Rows.text(r, "schema_name"), Rows.text(r, "table_name"),
+                                               r.column("events_processed").get(Long.class), Rows.instant(r, "last_event_at"))).toList();
+        }
+    }
+
+    /*
+     * Binary COPY has no DbClient API, so the events go in over plain JDBC first; the statements that follow
+     * run through DbClient on the same connection, and all of it commits as one transaction.
+     */
+    private void transactionAfterCopy(InputStream copy, Consumer<DbExecute> work) {
+        Connection c;
+        try {
+            c = database.dataSource().getConnection();
+        } catch (SQLException e) {
+            throw new IllegalStateException("No connection to the metadata database: " + e.getMessage(), e);
+        }
+        DbTransaction tx;
+        try {
+            c.setAutoCommit(false);
+            if (copy != null) {
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn(database.statements().sql("events-copy"), copy);
+            }
+            tx = Transactions.on(c, database.statements().forDbClient());
+        } catch (SQLException | IOException | RuntimeException e) {
+            close(c, e);
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("Storing events failed: " + e.getMessage(), e);
+        }
+        try {
+            work.accept(tx);
+        } catch (RuntimeException | Error e) {
+            tx.rollback();
+            throw e;
+        }
+        tx.commit();
+    }
+
+    private static void close(Connection c, Exception failure) {
+        try {
+            c.rollback();
+            c.close();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static String lsnOrNull(long lsn) {
@@ -177,18 +237,18 @@ public final class EventStore {
     private static final class BinaryCopy {
         private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
         private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
-        private final java.io.ByteArrayOutputStream bytes;
-        private final java.io.DataOutputStream out;
+        private final ByteArrayOutputStream bytes;
+        private final DataOutputStream out;
 
         BinaryCopy(int size) {
-            bytes = new java.io.ByteArrayOutputStream(size);
-            out = new java.io.DataOutputStream(bytes);
+            bytes = new ByteArrayOutputStream(size);
+            out = new DataOutputStream(bytes);
             try {
                 out.write(SIGNATURE);
                 out.writeInt(0);
                 out.writeInt(0);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -214,45 +274,48 @@ public final class EventStore {
                 text(e.key());
                 text(e.before());
                 text(e.after());
-            } catch (java.io.IOException x) {
-                throw new java.io.UncheckedIOException(x);
+            } catch (IOException x) {
+                throw new UncheckedIOException(x);
             }
         }
 
-        java.io.InputStream finish() {
+        InputStream finish() {
             try {
                 out.writeShort(-1);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            return new java.io.ByteArrayInputStream(bytes.toByteArray());
+            return new ByteArrayInputStream(bytes.toByteArray());
         }
 
-        private void int64(long value) throws java.io.IOException {
+        private void int64(long value) throws IOException {
             out.writeInt(8);
             out.writeLong(value);
         }
 
-        private void text(String value) throws java.io.IOException {
+        private void text(String value) throws IOException {
             if (value == null) {
                 out.writeInt(-1);
                 return;
             }
-            byte[] utf8 = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
             out.writeInt(utf8.length);
             out.write(utf8);
         }
     }
 
-    private static StreamState stream(Row r) {
-        return new StreamState(r.uuid("pipeline_id"), r.text("slot_name"), r.text("publication_name"), r.bool("slot_created"),
-                               r.bool("publication_created"), lsn(r.text("start_lsn")), r.bool("snapshot_done"),
-                               lsn(r.text("last_commit_lsn")), lsn(r.text("confirmed_lsn")), lsn(r.text("partial_commit_lsn")),
-                               r.whole("partial_events"), r.whole("last_seq"), r.whole("events_processed"), r.instant("last_event_at"));
+    private static StreamState stream(DbRow r) {
+        return new StreamState(r.column("pipeline_id").get(UUID.class), Rows.text(r, "slot_name"), Rows.text(r, "publication_name"),
+                               r.column("slot_created").get(Boolean.class), r.column("publication_created").get(Boolean.class),
+                               lsn(r, "start_lsn"), r.column("snapshot_done").get(Boolean.class), lsn(r, "last_commit_lsn"),
+                               lsn(r, "confirmed_lsn"), lsn(r, "partial_commit_lsn"), r.column("partial_events").get(Long.class),
+                               r.column("last_seq").get(Long.class), r.column("events_processed").get(Long.class),
+                               Rows.instant(r, "last_event_at"));
     }
 
-    private static long lsn(String text) {
-        return text == null ? 0 : ChangeEvent.lsn(text);
+    /* pg_lsn arrives as pgjdbc's PGobject; its text is the LSN. */
+    private static long lsn(DbRow r, String column) {
+        return r.column(column).asOptional().map(value -> ChangeEvent.lsn(value.toString())).orElse(0L);
     }
 
     /* One table's events in a batch. */

@@ -1,6 +1,6 @@
 package io.philotes.cdc;
 
-import io.philotes.http.HttpJson;
+import io.philotes.core.JsonText;
 
 /** A row's columns written as one JSON object, in column order, values typed by {@link ColumnValues}. */
 final class JsonRow {
@@ -20,7 +20,7 @@ final class JsonRow {
             out.append(',');
         }
         empty = false;
-        HttpJson.quote(out, name);
+        JsonText.quote(out, name);
         out.append(':');
         ColumnValues.append(out, typeOid, text);
         return this;

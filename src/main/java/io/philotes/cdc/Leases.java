@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +15,8 @@ import javax.sql.DataSource;
  * Which instance runs which pipeline, when several share one metadata database: a pipeline runs only where
  * its PostgreSQL advisory lock is held. The locks live on one connection of this instance's own, so when the
  * instance dies its connection closes, the locks go with it, and another instance takes the pipelines over
- * at its next look.
+ * at its next look. Plain JDBC: these session-level locks need that one connection, which DbClient, handing
+ * each statement a pooled connection, cannot keep.
  */
 final class Leases implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Leases.class.getName());
@@ -105,7 +107,7 @@ final class Leases implements AutoCloseable {
     private void drop() {
         held.clear();
         if (connection != null) {
-            try (java.sql.Statement st = connection.createStatement()) {
+            try (Statement st = connection.createStatement()) {
                 st.execute("SELECT pg_advisory_unlock_all()");
             } catch (SQLException ignored) {
                 // a broken connection: the pool discards it, and its session ended with its locks

@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -90,7 +93,11 @@ final class PipelineRunner implements Runnable {
         }
     }
 
-    /* One session: connect, set up, stream until stopped or failed. */
+    /*
+     * One session: connect, set up, stream until stopped or failed. Plain JDBC on the source: the replication
+     * protocol has no DbClient API, and the other connection is held across steps (the copy's transaction
+     * imports the new slot's snapshot), where DbClient would close it after each statement.
+     */
     private void stream() throws SQLException {
         InetAddress address = connector.resolve(spec.source().host());
         try (Connection sql = connector.connect(spec.source(), address, timeout, false);
@@ -227,7 +234,7 @@ final class PipelineRunner implements Runnable {
      */
     private final class Writer implements Runnable {
         private static final Chunk END = new Chunk(List.of(), null);
-        private final java.util.concurrent.BlockingQueue<Chunk> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
+        private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(2);
         private volatile StreamState state;
         private volatile RuntimeException failure;
         private volatile boolean ended;
@@ -527,9 +534,10 @@ final class PipelineRunner implements Runnable {
         }
     }
 
-    private static void dropSlot(Connection c, String slot) throws SQLException {
+    /* Drops a slot if it exists; one still held by a reader is an error, never silently kept. */
+    static void dropSlot(Connection c, String slot) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             ps.execute();
         }
@@ -589,10 +597,10 @@ final class PipelineRunner implements Runnable {
 
     /** Where the engine reports a pipeline's state. */
     interface StatusSink {
-        void running(java.util.UUID id);
+        void running(UUID id);
 
-        void error(java.util.UUID id, String message);
+        void error(UUID id, String message);
 
-        void stopped(java.util.UUID id);
+        void stopped(UUID id);
     }
 }

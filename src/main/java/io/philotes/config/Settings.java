@@ -1,7 +1,9 @@
 package io.philotes.config;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -120,7 +122,7 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 .addSource(ConfigSources.environmentVariables());
         String file = configFile != null ? configFile : System.getenv(CONFIG_FILE_ENV);
         if (file != null && !file.isBlank()) {
-            if (!java.nio.file.Files.isReadable(Path.of(file))) {
+            if (!Files.isReadable(Path.of(file))) {
                 throw new InvalidConfigException(List.of("configuration file " + file + " cannot be read"));
             }
             builder.addSource(ConfigSources.file(Path.of(file)).build());
@@ -160,7 +162,7 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                   "must start with jdbc:postgresql:// (or be empty for the embedded database)");
         String dataDir = r.string("data.dir");
         r.require(!dataDir.isBlank(), "data.dir", dataDir, "must not be empty");
-        List<String> problems = new java.util.ArrayList<>();
+        List<String> problems = new ArrayList<>();
         Sources sources = new Sources(
                 r.duration("sources.test.timeout", Duration.ofMillis(500), Duration.ofMinutes(5)),
                 r.integer("sources.test.concurrency", 1, 100_000),

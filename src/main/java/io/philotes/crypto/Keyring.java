@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +44,7 @@ public final class Keyring {
      */
     public static Parsed parse(String keys, String active) {
         Map<String, SecretKey> ring = new LinkedHashMap<>();
-        List<String> problems = new java.util.ArrayList<>();
+        List<String> problems = new ArrayList<>();
         for (String entry : keys.split(",")) {
             String trimmed = entry.trim();
             if (trimmed.isEmpty()) {

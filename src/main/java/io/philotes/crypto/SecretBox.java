@@ -3,6 +3,7 @@ package io.philotes.crypto;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Map;
 
 import javax.crypto.Cipher;
@@ -108,12 +109,12 @@ public final class SecretBox {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Sealed s && s.keyId.equals(keyId) && java.util.Arrays.equals(s.bytes, bytes);
+            return o instanceof Sealed s && s.keyId.equals(keyId) && Arrays.equals(s.bytes, bytes);
         }
 
         @Override
         public int hashCode() {
-            return keyId.hashCode() * 31 + java.util.Arrays.hashCode(bytes);
+            return keyId.hashCode() * 31 + Arrays.hashCode(bytes);
         }
     }
 

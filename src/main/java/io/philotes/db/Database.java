@@ -6,15 +6,17 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import io.philotes.config.Settings;
 
 /**
- * The metadata database: a HikariCP pool, the named statements that run on it, and the embedded server
- * when no external one is configured.
+ * The metadata database: Helidon DbClient running the named statements of {@code sql/statements} on a
+ * HikariCP pool, and the embedded server when no external one is configured.
  */
 public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
-    private final NamedSql sql;
+    private final DbClient client;
     private final SqlStatements statements;
     private final EmbeddedDatabase embedded;
     private final String description;
@@ -24,7 +26,12 @@ public final class Database implements AutoCloseable {
         this.statements = statements;
         this.embedded = embedded;
         this.description = description;
-        this.sql = new NamedSql(pool, statements);
+        this.client = JdbcClientBuilder.create()
+                .connectionPool(new HikariConnectionPool(pool))
+                .statements(statements.forDbClient())
+                // A named parameter the caller leaves out is SQL NULL, as in the filters of the list queries.
+                .missingMapParametersAsNull(true)
+                .build();
     }
 
     /**
@@ -50,6 +57,9 @@ public final class Database implements AutoCloseable {
         config.addDataSourceProperty("assumeMinServerVersion", "13");
         config.addDataSourceProperty("connectTimeout", String.valueOf(seconds(db.poolTimeout())));
         config.addDataSourceProperty("tcpKeepAlive", "true");
+        // DbClient binds a UUID with setString; "unspecified" lets the server type such parameters from the
+        // statement (uuid = $1) instead of failing with "uuid = character varying".
+        config.addDataSourceProperty("stringtype", "unspecified");
         // PostgreSQL's error detail can quote row values (e.g. "Failing row contains ..."); keep them out of
         // exception messages, which end up in logs.
         config.addDataSourceProperty("logServerErrorDetail", "false");
@@ -72,10 +82,16 @@ public final class Database implements AutoCloseable {
         return new Database(new HikariDataSource(config), statements, null, "PostgreSQL at " + db.redactedUrl());
     }
 
-    public NamedSql sql() {
-        return sql;
+    public DbClient client() {
+        return client;
     }
 
+    /**
+     * The pool itself, for what DbClient has no API for: migrations and leases (session-level advisory
+     * locks) and binary COPY.
+     *
+     * @return the pool
+     */
     public DataSource dataSource() {
         return pool;
     }
@@ -99,6 +115,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        client.close();
         pool.close();
         if (embedded != null) {
             embedded.close();

@@ -1,5 +1,8 @@
 package io.philotes.db;
 
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.SocketException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 
@@ -26,8 +29,8 @@ public final class DatabaseErrors {
                     return true;
                 }
             }
-            if (t instanceof java.net.ConnectException || t instanceof java.net.SocketException
-                    || t instanceof java.io.EOFException) {
+            if (t instanceof ConnectException || t instanceof SocketException
+                    || t instanceof EOFException) {
                 return true;
             }
         }

@@ -152,7 +152,7 @@ public final class DatabaseMonitor implements AutoCloseable {
         if (outstandingPing != null && !outstandingPing.isDone()) {
             return "the database has not answered a ping for more than " + pingTimeout.toMillis() + " ms";
         }
-        outstandingPing = pings.submit(() -> database.sql().one("database-ping", java.util.Map.of(), row -> row.integer("ok")));
+        outstandingPing = pings.submit(() -> database.client().execute().namedGet("database-ping"));
         try {
             outstandingPing.get(pingTimeout.toMillis(), TimeUnit.MILLISECONDS);
             return null;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -74,8 +75,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
             EmbeddedPostgres postgres = builder.start();
             EmbeddedDatabase db = new EmbeddedDatabase(postgres, directory);
-            LOG.log(System.Logger.Level.INFO, "Embedded PostgreSQL is running with its data in {0}; connect with: psql -h localhost -p {1,number,#} -U "
-                    + USER + " " + DATABASE, directory, postgres.getPort());
+            LOG.log(System.Logger.Level.INFO, "Embedded PostgreSQL is running with its data in {0}; connect with: "
+                    + "psql -h localhost -p {1,number,#} -U " + USER + " " + DATABASE, directory, postgres.getPort());
             return db;
         } catch (IOException e) {
             throw new UncheckedIOException("The embedded PostgreSQL in " + directory + " could not start: " + e.getMessage(), e);
@@ -141,7 +142,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 + " Philotes process in {1}", process.get().pid(), directory);
         process.get().destroy();
         try {
-            process.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            process.get().onExit().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IOException("PostgreSQL pid " + process.get().pid() + " still holds " + directory, e);
         }

@@ -78,6 +78,8 @@ public final class Migrations {
      * @throws MigrationException when the schema cannot be brought up to date (not worth retrying)
      */
     public List<Migration> apply(DataSource dataSource) throws SQLException {
+        // Plain JDBC: the advisory lock is held by this one session across a transaction per migration, and
+        // DbClient gives each statement outside a transaction a pooled connection of its own.
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
             execute(connection, "migration-lock");

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.helidon.dbclient.DbStatements;
 
 /**
  * The named statements of {@code sql/statements/*.sql}. Each statement follows a line
@@ -18,9 +19,13 @@ public final class SqlStatements {
     private static final Pattern KEBAB = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
 
     private final Map<String, String> byName;
+    private final DbStatements forDbClient;
 
     private SqlStatements(Map<String, String> byName) {
         this.byName = Collections.unmodifiableMap(byName);
+        DbStatements.Builder builder = DbStatements.builder();
+        byName.forEach(builder::addStatement);
+        this.forDbClient = builder.build();
     }
 
     /**
@@ -65,6 +70,10 @@ public final class SqlStatements {
         if (sql.isEmpty()) {
             throw new IllegalStateException(file + ": statement '" + name + "' is empty");
         }
+        if (sql.contains("::")) {
+            throw new IllegalStateException(file + ": statement '" + name + "' uses '::'; write CAST(value AS type), which DbClient's"
+                                            + " named parameters allow");
+        }
         if (byName.putIfAbsent(name, sql) != null) {
             throw new IllegalStateException(file + ": statement '" + name + "' is defined twice");
         }
@@ -83,6 +92,15 @@ public final class SqlStatements {
             throw new IllegalArgumentException("No SQL statement named " + name);
         }
         return sql;
+    }
+
+    /**
+     * The statements as Helidon DbClient takes them.
+     *
+     * @return every statement under its name
+     */
+    public DbStatements forDbClient() {
+        return forDbClient;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.philotes.http;
 
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.logging.Level;
@@ -65,7 +66,7 @@ public final class AccessLog implements Filter, AutoCloseable {
     public void close() {
         lines.offer(STOP);
         try {
-            writer.join(java.time.Duration.ofSeconds(5));
+            writer.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

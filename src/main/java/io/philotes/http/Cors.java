@@ -11,6 +11,8 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.philotes.core.ApiException;
+import io.philotes.core.ProblemType;
 
 /**
  * Cross-origin resource sharing as the contract fixes it: configured origins (default any), the API's

@@ -1,6 +1,7 @@
 package io.philotes.http;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -12,6 +13,9 @@ import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.philotes.core.ApiException;
+import io.philotes.core.JsonText;
+import io.philotes.core.ProblemType;
 import io.philotes.db.DatabaseErrors;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
@@ -44,7 +48,7 @@ public final class Problems {
         } else if (DatabaseErrors.isConnectionFailure(error)) {
             LOG.log(System.Logger.Level.WARNING, "Request {0}: metadata database unavailable: {1}", RequestId.of(request), error.getMessage());
             send(request, response, new ApiException(ProblemType.SERVICE_UNAVAILABLE,
-                    "The metadata database is unavailable; retry shortly", java.util.List.of(), Map.of("Retry-After", "5")));
+                    "The metadata database is unavailable; retry shortly", List.of(), Map.of("Retry-After", "5")));
         } else {
             LOG.log(System.Logger.Level.ERROR, "Request " + RequestId.of(request) + " failed unexpectedly", error);
             send(request, response, new ApiException(ProblemType.INTERNAL_ERROR,
@@ -61,17 +65,17 @@ public final class Problems {
      */
     public static void send(ServerRequest request, ServerResponse response, ApiException problem) {
         String requestId = RequestId.of(request);
-        JsonObjectBuilder body = HttpJson.object()
+        JsonObjectBuilder body = JsonText.object()
                 .add("type", problem.type().uri())
                 .add("title", problem.type().title())
-                .add("status", problem.type().status().code());
+                .add("status", problem.type().status());
         if (problem.detail() != null) {
             body.add("detail", problem.detail());
         }
         body.add("instance", request.prologue().uriPath().rawPath());
         if (!problem.errors().isEmpty()) {
-            JsonArrayBuilder errors = HttpJson.array();
-            problem.errors().forEach(e -> errors.add(HttpJson.object().add("field", e.field()).add("message", e.message())));
+            JsonArrayBuilder errors = JsonText.array();
+            problem.errors().forEach(e -> errors.add(JsonText.object().add("field", e.field()).add("message", e.message())));
             body.add("errors", errors);
         }
         body.add("request_id", requestId);
@@ -90,7 +94,7 @@ public final class Problems {
         DirectHandler handler = (request, event, status, headers, message) -> {
             String requestId = UUID.randomUUID().toString();
             ProblemType type = ProblemType.forStatus(status.code());
-            JsonObjectBuilder body = HttpJson.object()
+            JsonObjectBuilder body = JsonText.object()
                     .add("type", type.uri())
                     .add("title", type.title())
                     .add("status", status.code())
@@ -103,7 +107,7 @@ public final class Problems {
             return DirectHandler.TransportResponse.builder()
                     .status(status)
                     .headers(headers)
-                    .entity(HttpJson.serialize(body.build()))
+                    .entity(JsonText.serialize(body.build()))
                     .keepAlive(event.keepAlive())
                     .build();
         };
@@ -133,6 +137,6 @@ public final class Problems {
     public static Handler allow(Method... allowed) {
         String allow = Arrays.stream(allowed).map(Method::text).collect(Collectors.joining(", "));
         return (request, response) -> send(request, response, new ApiException(ProblemType.METHOD_NOT_ALLOWED,
-                request.prologue().method().text() + " is not supported here; use " + allow, java.util.List.of(), Map.of("Allow", allow)));
+                request.prologue().method().text() + " is not supported here; use " + allow, List.of(), Map.of("Allow", allow)));
     }
 }

@@ -1,5 +1,6 @@
 package io.philotes.http;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,6 +12,9 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.philotes.config.Settings;
+import io.philotes.core.ApiException;
+import io.philotes.core.ProblemType;
 
 /**
  * A token bucket per client address. Buckets that have been idle long enough to be full again are
@@ -35,6 +39,16 @@ public final class RateLimiter implements Filter {
      * @param rate  tokens per second
      * @param burst bucket size
      */
+    /**
+     * The limiter the settings ask for: none when the rate is 0.
+     *
+     * @param http the HTTP settings
+     * @return a filter
+     */
+    public static Filter of(Settings.Http http) {
+        return http.rateLimit() == 0 ? (chain, request, response) -> chain.proceed() : new RateLimiter(http.rateLimit(), http.rateBurst());
+    }
+
     public RateLimiter(int rate, int burst) {
         this(rate, burst, System::nanoTime);
     }
@@ -55,7 +69,7 @@ public final class RateLimiter implements Filter {
             long retryAfter = -remaining;
             throw new ApiException(ProblemType.RATE_LIMITED,
                     "More than " + rate + " requests per second (burst " + burst + ") from this address; retry in " + retryAfter + " s",
-                    java.util.List.of(),
+                    List.of(),
                     Map.of("Retry-After", String.valueOf(retryAfter), REMAINING.defaultCase(), "0"));
         }
         response.header(REMAINING, String.valueOf(remaining));

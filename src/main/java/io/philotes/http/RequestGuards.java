@@ -1,5 +1,7 @@
 package io.philotes.http;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -8,6 +10,8 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.philotes.core.ApiException;
+import io.philotes.core.ProblemType;
 
 /**
  * Rejects early what no handler could serve: a declared body over the size limit (413; chunked bodies are
@@ -42,7 +46,7 @@ public final class RequestGuards implements Filter {
         if (path.startsWith(API) && !WITHOUT_DATABASE.contains(path) && !databaseReady.getAsBoolean()) {
             throw new ApiException(ProblemType.SERVICE_UNAVAILABLE,
                     "The metadata database is not available; see /health/ready. Retry shortly.",
-                    java.util.List.of(), java.util.Map.of(HeaderNames.RETRY_AFTER.defaultCase(), "5"));
+                    List.of(), Map.of(HeaderNames.RETRY_AFTER.defaultCase(), "5"));
         }
         chain.proceed();
     }

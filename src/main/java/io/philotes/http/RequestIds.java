@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.UUID;
 
 import io.helidon.webserver.http.ServerRequest;
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
 
 /** Resource ids in request paths and query parameters: UUIDs in their canonical text form only. */
 public final class RequestIds {

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.philotes.core.ApiException;
 
 /**
  * Optimistic concurrency over HTTP: resources carry an integer version, sent as {@code ETag: "<version>"};
@@ -45,18 +46,5 @@ public final class Versions {
      */
     public static void etag(ServerResponse response, int version) {
         response.header(HeaderNames.ETAG, "\"" + version + "\"");
-    }
-
-    /**
-     * The problem for a write whose If-Match no longer holds.
-     *
-     * @param what    the resource, e.g. "source 1b9..."
-     * @param current its current version
-     * @param given   the version the client had
-     * @return precondition-failed
-     */
-    public static ApiException stale(String what, int current, int given) {
-        return new ApiException(ProblemType.PRECONDITION_FAILED,
-                what + " is at version " + current + ", not " + given + "; fetch it again and retry");
     }
 }

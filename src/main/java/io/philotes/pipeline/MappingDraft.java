@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import io.philotes.http.ApiException;
-import io.philotes.http.FieldError;
-import io.philotes.http.FieldReader;
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
+import io.philotes.core.FieldReader;
 import jakarta.json.JsonObject;
 
 /**

@@ -1,9 +1,9 @@
 package io.philotes.pipeline;
 
 import java.time.Instant;
-import java.util.Set;
 import java.util.UUID;
 
+import io.philotes.core.PipelineStatus;
 import jakarta.json.JsonObject;
 
 /**
@@ -21,28 +21,7 @@ import jakarta.json.JsonObject;
  * @param stoppedAt    last stop, or null
  * @param version      optimistic-concurrency version; moves with every change of the pipeline or its tables
  */
-public record Pipeline(UUID id, String name, UUID sourceId, String status, JsonObject config, String errorMessage,
+public record Pipeline(UUID id, String name, UUID sourceId, PipelineStatus status, JsonObject config, String errorMessage,
                        Instant createdAt, Instant updatedAt, Instant startedAt, Instant stoppedAt, int version) {
     /** Every status. */
-    public static final Set<String> STATUSES = Set.of("stopped", "starting", "running", "stopping", "error");
-    /* While the engine holds the pipeline (in error it keeps retrying), its definition must not change under it. */
-    private static final Set<String> ENGAGED = Set.of("starting", "running", "stopping", "error");
-
-    /**
-     * Whether the engine holds the pipeline, so that it cannot be changed or deleted.
-     *
-     * @return true while starting, running, stopping or in error
-     */
-    public boolean engaged() {
-        return ENGAGED.contains(status);
-    }
-
-    /**
-     * The state in words, for messages.
-     *
-     * @return e.g. "running", or "in error (retrying)"
-     */
-    public String state() {
-        return "error".equals(status) ? "in error (the engine keeps retrying)" : status;
-    }
 }

@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import io.philotes.http.ApiException;
-import io.philotes.http.FieldError;
-import io.philotes.http.FieldReader;
-import io.philotes.http.ProblemType;
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
+import io.philotes.core.FieldReader;
+import io.philotes.core.ProblemType;
 import io.philotes.source.TableDiscovery.TableName;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;

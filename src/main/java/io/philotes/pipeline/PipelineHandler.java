@@ -7,139 +7,102 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.philotes.cdc.ChangeEvent;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.StreamState;
-import io.philotes.http.ApiException;
-import io.philotes.http.FieldError;
-import io.philotes.http.HttpJson;
-import io.philotes.http.PageRequest;
-import io.philotes.http.Problems;
-import io.philotes.http.RequestIds;
-import io.philotes.http.Versions;
+import io.philotes.core.ApiException;
+import io.philotes.core.ApiRequest;
+import io.philotes.core.ApiResponse;
+import io.philotes.core.FieldError;
+import io.philotes.core.JsonText;
+import io.philotes.core.PipelineStatus;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReaderFactory;
 
-/** {@code /api/v1/pipelines}: translates HTTP to pipeline service calls and records to JSON. */
-public final class PipelineHandler implements HttpService {
+/** {@code /api/v1/pipelines}: plain-Java handlers that turn requests into pipeline service calls and records into JSON. */
+public final class PipelineHandler {
     private static final int DEFAULT_EVENTS = 100;
     private static final int MAX_EVENTS = 1000;
     private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
     private final PipelineService service;
-    private final HttpJson json;
 
-    public PipelineHandler(PipelineService service, HttpJson json) {
+    public PipelineHandler(PipelineService service) {
         this.service = service;
-        this.json = json;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::list)
-                .post("/", this::create)
-                .any("/", Problems.allow(Method.GET, Method.POST))
-                .get("/{id}", this::get)
-                .put("/{id}", this::update)
-                .delete("/{id}", this::delete)
-                .any("/{id}", Problems.allow(Method.GET, Method.PUT, Method.DELETE))
-                .post("/{id}/start", this::start)
-                .any("/{id}/start", Problems.allow(Method.POST))
-                .post("/{id}/stop", this::stop)
-                .any("/{id}/stop", Problems.allow(Method.POST))
-                .get("/{id}/status", this::status)
-                .any("/{id}/status", Problems.allow(Method.GET))
-                .get("/{id}/events", this::events)
-                .any("/{id}/events", Problems.allow(Method.GET))
-                .get("/{id}/tables", this::tables)
-                .post("/{id}/tables", this::addTable)
-                .any("/{id}/tables", Problems.allow(Method.GET, Method.POST))
-                .get("/{id}/tables/{mapping_id}", this::table)
-                .patch("/{id}/tables/{mapping_id}", this::changeTable)
-                .delete("/{id}/tables/{mapping_id}", this::removeTable)
-                .any("/{id}/tables/{mapping_id}", Problems.allow(Method.GET, Method.PATCH, Method.DELETE));
+    public ApiResponse list(ApiRequest req) {
+        return ApiResponse.page("pipelines", service.list(req.query("status").orElse(null), req.queryId("source_id"), req.page()),
+                                p -> pipeline(p).build());
     }
 
-    private void list(ServerRequest req, ServerResponse res) {
-        String status = req.query().contains("status") ? req.query().get("status") : null;
-        HttpJson.sendPage(res, "pipelines", service.list(status, RequestIds.query(req, "source_id"), PageRequest.from(req.query())),
-                          p -> pipeline(p).build());
+    public ApiResponse create(ApiRequest req) {
+        PipelineService.Detail created = service.create(PipelineDraft.parse(req.body(), PipelineDraft.Mode.CREATE));
+        return ApiResponse.created("/api/v1/pipelines/" + created.pipeline().id(), wrapped(created))
+                .withVersion(created.pipeline().version());
     }
 
-    private void create(ServerRequest req, ServerResponse res) {
-        PipelineService.Detail created = service.create(PipelineDraft.parse(json.readObject(req), PipelineDraft.Mode.CREATE));
-        res.header(HeaderNames.LOCATION, "/api/v1/pipelines/" + created.pipeline().id());
-        send(res, Status.CREATED_201, created);
+    public ApiResponse get(ApiRequest req) {
+        return ok(service.get(id(req)));
     }
 
-    private void get(ServerRequest req, ServerResponse res) {
-        send(res, Status.OK_200, service.get(id(req)));
-    }
-
-    private void update(ServerRequest req, ServerResponse res) {
+    public ApiResponse update(ApiRequest req) {
         UUID id = id(req);
-        PipelineDraft draft = PipelineDraft.parse(json.readObject(req), PipelineDraft.Mode.UPDATE);
-        send(res, Status.OK_200, service.update(id, draft, Versions.ifMatch(req)));
+        PipelineDraft draft = PipelineDraft.parse(req.body(), PipelineDraft.Mode.UPDATE);
+        return ok(service.update(id, draft, req.ifMatch()));
     }
 
-    private void delete(ServerRequest req, ServerResponse res) {
-        service.delete(id(req), Versions.ifMatch(req));
-        res.status(Status.NO_CONTENT_204).send();
+    public ApiResponse delete(ApiRequest req) {
+        service.delete(id(req), req.ifMatch());
+        return ApiResponse.noContent();
     }
 
-    private void start(ServerRequest req, ServerResponse res) {
-        sendWithMessage(res, "pipeline started", service.start(id(req)));
+    public ApiResponse start(ApiRequest req) {
+        return withMessage("pipeline started", service.start(id(req)));
     }
 
-    private void stop(ServerRequest req, ServerResponse res) {
-        sendWithMessage(res, "pipeline stopped", service.stop(id(req)));
+    public ApiResponse stop(ApiRequest req) {
+        return withMessage("pipeline stopped", service.stop(id(req)));
     }
 
-    private void status(ServerRequest req, ServerResponse res) {
+    public ApiResponse status(ApiRequest req) {
         PipelineService.Status s = service.status(id(req));
         Pipeline p = s.pipeline();
-        JsonObjectBuilder b = HttpJson.object()
+        JsonObjectBuilder b = JsonText.object()
                 .add("id", p.id().toString())
                 .add("name", p.name())
-                .add("status", p.status());
-        HttpJson.optional(b, "error_message", p.errorMessage());
+                .add("status", p.status().text());
+        JsonText.optional(b, "error_message", p.errorMessage());
         b.add("events_processed", s.stream().map(StreamState::eventsProcessed).orElse(0L));
-        HttpJson.optional(b, "last_event_at", s.stream().map(StreamState::lastEventAt).orElse(null));
-        HttpJson.optional(b, "started_at", p.startedAt());
-        if ("running".equals(p.status()) && p.startedAt() != null) {
+        JsonText.optional(b, "last_event_at", s.stream().map(StreamState::lastEventAt).orElse(null));
+        JsonText.optional(b, "started_at", p.startedAt());
+        if (p.status() == PipelineStatus.RUNNING && p.startedAt() != null) {
             b.add("uptime", uptime(Duration.between(p.startedAt(), Instant.now())));
         }
         s.stream().filter(st -> st.confirmedLsn() > 0).ifPresent(st -> b.add("confirmed_lsn", ChangeEvent.lsn(st.confirmedLsn())));
         if (s.lagBytes() != null) {
             b.add("lag_bytes", s.lagBytes());
         }
-        JsonArrayBuilder tables = HttpJson.array();
+        JsonArrayBuilder tables = JsonText.array();
         for (EventStore.TableStat t : s.tables()) {
-            JsonObjectBuilder table = HttpJson.object().add("schema", t.schema()).add("table", t.table())
+            JsonObjectBuilder table = JsonText.object().add("schema", t.schema()).add("table", t.table())
                     .add("events_processed", t.eventsProcessed());
-            HttpJson.optional(table, "last_event_at", t.lastEventAt());
+            JsonText.optional(table, "last_event_at", t.lastEventAt());
             tables.add(table);
         }
-        HttpJson.send(res, Status.OK_200, b.add("tables", tables).build());
+        return ApiResponse.ok(b.add("tables", tables).build());
     }
 
-    private void events(ServerRequest req, ServerResponse res) {
+    public ApiResponse events(ApiRequest req) {
         long after = number(req, "after", 0, Long.MAX_VALUE, 0);
         int limit = (int) number(req, "limit", 1, MAX_EVENTS, DEFAULT_EVENTS);
         PipelineService.EventsPage page = service.events(id(req), after, limit);
-        JsonArrayBuilder list = HttpJson.array();
+        JsonArrayBuilder list = JsonText.array();
         long next = page.after();
         for (EventStore.StoredEvent e : page.events()) {
-            JsonObjectBuilder event = HttpJson.object()
+            JsonObjectBuilder event = JsonText.object()
                     .add("seq", e.seq())
                     .add("lsn", e.lsn())
                     .add("commit_lsn", e.commitLsn());
@@ -156,72 +119,70 @@ public final class PipelineHandler implements HttpService {
             list.add(event);
             next = e.seq();
         }
-        HttpJson.send(res, Status.OK_200, HttpJson.object().add("events", list).add("next_after", next).build());
+        return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", next).build());
     }
 
-    private void tables(ServerRequest req, ServerResponse res) {
+    public ApiResponse tables(ApiRequest req) {
         List<TableMapping> tables = service.tables(id(req));
-        JsonArrayBuilder items = HttpJson.array();
+        JsonArrayBuilder items = JsonText.array();
         tables.forEach(m -> items.add(mapping(m, List.of())));
-        HttpJson.send(res, Status.OK_200, HttpJson.object().add("tables", items).add("total_count", tables.size()).build());
+        return ApiResponse.ok(JsonText.object().add("tables", items).add("total_count", tables.size()).build());
     }
 
-    private void table(ServerRequest req, ServerResponse res) {
-        HttpJson.send(res, Status.OK_200, mapping(service.table(id(req), mappingId(req)), List.of()));
+    public ApiResponse table(ApiRequest req) {
+        return ApiResponse.ok(mapping(service.table(id(req), req.pathId("mapping_id")), List.of()));
     }
 
-    private void addTable(ServerRequest req, ServerResponse res) {
+    public ApiResponse addTable(ApiRequest req) {
         UUID id = id(req);
-        PipelineService.MappingChange added = service.addTable(id, MappingDraft.parse(json.readObject(req), MappingDraft.Mode.CREATE));
-        res.header(HeaderNames.LOCATION, "/api/v1/pipelines/" + id + "/tables/" + added.mapping().id());
-        HttpJson.send(res, Status.CREATED_201, mapping(added.mapping(), added.warnings()));
+        PipelineService.MappingChange added = service.addTable(id, MappingDraft.parse(req.body(), MappingDraft.Mode.CREATE));
+        return ApiResponse.created("/api/v1/pipelines/" + id + "/tables/" + added.mapping().id(), mapping(added.mapping(), added.warnings()));
     }
 
-    private void changeTable(ServerRequest req, ServerResponse res) {
+    public ApiResponse changeTable(ApiRequest req) {
         UUID id = id(req);
-        UUID mappingId = mappingId(req);
-        MappingDraft draft = MappingDraft.parse(json.readObject(req), MappingDraft.Mode.CHANGE);
+        UUID mappingId = req.pathId("mapping_id");
+        MappingDraft draft = MappingDraft.parse(req.body(), MappingDraft.Mode.CHANGE);
         PipelineService.MappingChange changed = service.changeTable(id, mappingId, draft);
-        HttpJson.send(res, Status.OK_200, mapping(changed.mapping(), changed.warnings()));
+        return ApiResponse.ok(mapping(changed.mapping(), changed.warnings()));
     }
 
-    private void removeTable(ServerRequest req, ServerResponse res) {
-        service.removeTable(id(req), mappingId(req));
-        res.status(Status.NO_CONTENT_204).send();
+    public ApiResponse removeTable(ApiRequest req) {
+        service.removeTable(id(req), req.pathId("mapping_id"));
+        return ApiResponse.noContent();
     }
 
-    private static UUID id(ServerRequest req) {
-        return RequestIds.path(req, "id");
+    private static UUID id(ApiRequest req) {
+        return req.pathId("id");
     }
 
-    private static UUID mappingId(ServerRequest req) {
-        return RequestIds.path(req, "mapping_id");
+    private static ApiResponse ok(PipelineService.Detail detail) {
+        return ApiResponse.ok(wrapped(detail)).withVersion(detail.pipeline().version());
     }
 
-    private static void send(ServerResponse res, Status status, PipelineService.Detail detail) {
-        Versions.etag(res, detail.pipeline().version());
-        HttpJson.send(res, status, HttpJson.object().add("pipeline", detail(detail)).build());
+    private static JsonObject wrapped(PipelineService.Detail detail) {
+        return JsonText.object().add("pipeline", detail(detail)).build();
     }
 
-    private static void sendWithMessage(ServerResponse res, String message, PipelineService.Detail detail) {
-        Versions.etag(res, detail.pipeline().version());
-        HttpJson.send(res, Status.OK_200, HttpJson.object().add("message", message).add("pipeline", detail(detail)).build());
+    private static ApiResponse withMessage(String message, PipelineService.Detail detail) {
+        return ApiResponse.ok(JsonText.object().add("message", message).add("pipeline", detail(detail)).build())
+                .withVersion(detail.pipeline().version());
     }
 
     private static JsonObjectBuilder detail(PipelineService.Detail detail) {
-        JsonArrayBuilder tables = HttpJson.array();
+        JsonArrayBuilder tables = JsonText.array();
         detail.tables().forEach(m -> tables.add(mapping(m, List.of())));
         JsonObjectBuilder pipeline = pipeline(detail.pipeline()).add("tables", tables);
         warnings(pipeline, detail.warnings());
         return pipeline;
     }
 
-    private static long number(ServerRequest req, String name, long min, long max, long defaultValue) {
-        if (!req.query().contains(name)) {
+    private static long number(ApiRequest req, String name, long min, long max, long defaultValue) {
+        if (req.query(name).isEmpty()) {
             return defaultValue;
         }
         try {
-            long value = Long.parseLong(req.query().get(name));
+            long value = Long.parseLong(req.query(name).get());
             if (value >= min && value <= max) {
                 return value;
             }
@@ -246,21 +207,21 @@ public final class PipelineHandler implements HttpService {
     }
 
     private static JsonObjectBuilder pipeline(Pipeline p) {
-        JsonObjectBuilder b = HttpJson.object()
+        JsonObjectBuilder b = JsonText.object()
                 .add("id", p.id().toString())
                 .add("name", p.name())
                 .add("source_id", p.sourceId().toString())
-                .add("status", p.status())
+                .add("status", p.status().text())
                 .add("config", p.config());
-        HttpJson.optional(b, "error_message", p.errorMessage());
+        JsonText.optional(b, "error_message", p.errorMessage());
         b.add("created_at", p.createdAt().toString()).add("updated_at", p.updatedAt().toString());
-        HttpJson.optional(b, "started_at", p.startedAt());
-        HttpJson.optional(b, "stopped_at", p.stoppedAt());
+        JsonText.optional(b, "started_at", p.startedAt());
+        JsonText.optional(b, "stopped_at", p.stoppedAt());
         return b.add("version", p.version());
     }
 
     private static JsonObject mapping(TableMapping m, List<Warning> warnings) {
-        JsonObjectBuilder b = HttpJson.object()
+        JsonObjectBuilder b = JsonText.object()
                 .add("id", m.id().toString())
                 .add("pipeline_id", m.pipelineId().toString())
                 .add("source_schema", m.schema())
@@ -279,11 +240,11 @@ public final class PipelineHandler implements HttpService {
         if (warnings.isEmpty()) {
             return;
         }
-        JsonArrayBuilder list = HttpJson.array();
+        JsonArrayBuilder list = JsonText.array();
         for (Warning w : warnings) {
-            JsonObjectBuilder warning = HttpJson.object().add("code", w.code()).add("message", w.message());
-            HttpJson.optional(warning, "schema", w.schema());
-            HttpJson.optional(warning, "table", w.table());
+            JsonObjectBuilder warning = JsonText.object().add("code", w.code()).add("message", w.message());
+            JsonText.optional(warning, "schema", w.schema());
+            JsonText.optional(warning, "table", w.table());
             list.add(warning);
         }
         b.add("warnings", list);

@@ -8,10 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
-import io.philotes.db.NamedSql;
-import io.philotes.db.Row;
-import io.philotes.http.PageRequest;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.philotes.core.PageRequest;
+import io.philotes.core.PipelineStatus;
+import io.philotes.db.Rows;
+import io.philotes.db.Transactions;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReaderFactory;
@@ -23,10 +28,10 @@ import jakarta.json.JsonReaderFactory;
 public final class PipelineRepository {
     private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
 
-    private final NamedSql sql;
+    private final DbClient db;
 
-    public PipelineRepository(NamedSql sql) {
-        this.sql = sql;
+    public PipelineRepository(DbClient db) {
+        this.db = db;
     }
 
     /**
@@ -36,116 +41,131 @@ public final class PipelineRepository {
      * @param <T>  its result
      * @return what it returned
      */
-    <T> T transaction(java.util.function.Function<NamedSql.Session, T> work) {
-        return sql.transaction(work);
+    <T> T transaction(Function<DbExecute, T> work) {
+        return Transactions.inTransaction(db, work::apply);
     }
 
-    Pipeline insert(NamedSql.Session tx, Pipeline p) {
-        return tx.one("pipeline-insert", Map.of("id", p.id(), "name", p.name(), "source_id", p.sourceId(), "config", p.config().toString()),
-                      PipelineRepository::pipeline).orElseThrow();
+    Pipeline insert(DbExecute tx, Pipeline p) {
+        return one(tx, "pipeline-insert", Map.of("id", p.id(), "name", p.name(), "source_id", p.sourceId(), "config", p.config().toString()))
+                .orElseThrow();
     }
 
     Optional<Pipeline> find(UUID id) {
-        return sql.one("pipeline-by-id", Map.of("id", id), PipelineRepository::pipeline);
+        return one(db.execute(), "pipeline-by-id", Map.of("id", id));
     }
 
     /* Finds and locks the row until the transaction ends. */
-    Optional<Pipeline> lock(NamedSql.Session tx, UUID id) {
-        return tx.one("pipeline-lock", Map.of("id", id), PipelineRepository::pipeline);
+    Optional<Pipeline> lock(DbExecute tx, UUID id) {
+        return one(tx, "pipeline-lock", Map.of("id", id));
     }
 
-    List<Pipeline> list(String status, UUID sourceId, PageRequest page) {
+    List<Pipeline> list(PipelineStatus status, UUID sourceId, PageRequest page) {
         Map<String, Object> p = filters(status, sourceId);
         p.put("after_created", page.after().map(c -> OffsetDateTime.ofInstant(c.createdAt(), ZoneOffset.UTC)).orElse(null));
         p.put("after_id", page.after().map(PageRequest.Cursor::id).orElse(null));
         p.put("limit", page.limit() + 1);
-        return sql.list("pipeline-list", p, PipelineRepository::pipeline);
+        try (var rows = db.execute().createNamedQuery("pipeline-list").params(p).execute()) {
+            return rows.map(PipelineRepository::pipeline).toList();
+        }
     }
 
-    long count(String status, UUID sourceId) {
-        return sql.one("pipeline-count", filters(status, sourceId), r -> r.whole("total")).orElse(0L);
+    long count(PipelineStatus status, UUID sourceId) {
+        return db.execute().createNamedGet("pipeline-count").params(filters(status, sourceId)).execute()
+                .map(r -> r.column("total").get(Long.class)).orElse(0L);
     }
 
     /* Writes name and config and moves the version on. */
-    Pipeline update(NamedSql.Session tx, UUID id, String name, JsonObject config) {
-        return tx.one("pipeline-update", Map.of("id", id, "name", name, "config", config.toString()), PipelineRepository::pipeline)
-                .orElseThrow();
+    Pipeline update(DbExecute tx, UUID id, String name, JsonObject config) {
+        return one(tx, "pipeline-update", Map.of("id", id, "name", name, "config", config.toString())).orElseThrow();
     }
 
     /* Records a state change and moves the version on. */
-    Pipeline setStatus(NamedSql.Session tx, UUID id, String status, String errorMessage) {
+    Pipeline setStatus(DbExecute tx, UUID id, PipelineStatus status, String errorMessage) {
         Map<String, Object> p = new HashMap<>();
         p.put("id", id);
-        p.put("status", status);
+        p.put("status", status.text());
         p.put("error_message", errorMessage);
-        return tx.one("pipeline-set-status", p, PipelineRepository::pipeline).orElseThrow();
+        return one(tx, "pipeline-set-status", p).orElseThrow();
     }
 
-    void delete(NamedSql.Session tx, UUID id) {
-        tx.dml("pipeline-delete", Map.of("id", id));
+    void delete(DbExecute tx, UUID id) {
+        tx.createNamedDelete("pipeline-delete").addParam("id", id).execute();
     }
 
     List<TableMapping> mappings(UUID pipelineId) {
-        return sql.list("mapping-list", Map.of("pipeline_id", pipelineId), PipelineRepository::mapping);
+        return mappings(db.execute(), pipelineId);
     }
 
-    List<TableMapping> mappings(NamedSql.Session tx, UUID pipelineId) {
-        return tx.list("mapping-list", Map.of("pipeline_id", pipelineId), PipelineRepository::mapping);
+    List<TableMapping> mappings(DbExecute tx, UUID pipelineId) {
+        try (var rows = tx.createNamedQuery("mapping-list").addParam("pipeline_id", pipelineId).execute()) {
+            return rows.map(PipelineRepository::mapping).toList();
+        }
     }
 
     Optional<TableMapping> mapping(UUID pipelineId, UUID id) {
-        return sql.one("mapping-by-id", Map.of("pipeline_id", pipelineId, "id", id), PipelineRepository::mapping);
+        return mapping(db.execute(), pipelineId, id);
     }
 
-    Optional<TableMapping> mapping(NamedSql.Session tx, UUID pipelineId, UUID id) {
-        return tx.one("mapping-by-id", Map.of("pipeline_id", pipelineId, "id", id), PipelineRepository::mapping);
+    Optional<TableMapping> mapping(DbExecute tx, UUID pipelineId, UUID id) {
+        return tx.createNamedGet("mapping-by-id").params(Map.of("pipeline_id", pipelineId, "id", id)).execute()
+                .map(PipelineRepository::mapping);
     }
 
-    TableMapping insertMapping(NamedSql.Session tx, UUID pipelineId, String schema, String table, boolean enabled, JsonObject config) {
-        return tx.one("mapping-insert", Map.of("pipeline_id", pipelineId, "schema", schema, "table", table, "enabled", enabled,
-                                               "config", config.toString()), PipelineRepository::mapping).orElseThrow();
+    TableMapping insertMapping(DbExecute tx, UUID pipelineId, String schema, String table, boolean enabled, JsonObject config) {
+        return tx.createNamedGet("mapping-insert").params(Map.of("pipeline_id", pipelineId, "schema", schema, "table", table,
+                                                                  "enabled", enabled, "config", config.toString()))
+                .execute().map(PipelineRepository::mapping).orElseThrow();
     }
 
     /* Makes the pipeline's mappings exactly these; mappings that stay keep their ids. */
-    void replaceMappings(NamedSql.Session tx, UUID pipelineId, List<MappingDraft> tables) {
+    void replaceMappings(DbExecute tx, UUID pipelineId, List<MappingDraft> tables) {
         String[] schemas = tables.stream().map(MappingDraft::schema).toArray(String[]::new);
         String[] names = tables.stream().map(MappingDraft::table).toArray(String[]::new);
         Boolean[] enabled = tables.stream().map(m -> m.enabled() == null || m.enabled()).toArray(Boolean[]::new);
         String[] configs = tables.stream().map(m -> m.config() == null ? "{}" : m.config().toString()).toArray(String[]::new);
-        tx.dml("mapping-delete-others", Map.of("pipeline_id", pipelineId, "schemas", schemas, "tables", names));
-        tx.dml("mapping-upsert-all", Map.of("pipeline_id", pipelineId, "schemas", schemas, "tables", names, "enabled", enabled,
-                                            "configs", configs));
+        tx.createNamedDelete("mapping-delete-others").params(Map.of("pipeline_id", pipelineId, "schemas", schemas, "tables", names))
+                .execute();
+        tx.createNamedInsert("mapping-upsert-all").params(Map.of("pipeline_id", pipelineId, "schemas", schemas, "tables", names,
+                                                                  "enabled", enabled, "configs", configs)).execute();
     }
 
-    TableMapping updateMapping(NamedSql.Session tx, TableMapping m) {
-        return tx.one("mapping-update", Map.of("pipeline_id", m.pipelineId(), "id", m.id(), "enabled", m.enabled(),
-                                               "config", m.config().toString()), PipelineRepository::mapping).orElseThrow();
+    TableMapping updateMapping(DbExecute tx, TableMapping m) {
+        return tx.createNamedGet("mapping-update").params(Map.of("pipeline_id", m.pipelineId(), "id", m.id(), "enabled", m.enabled(),
+                                                                  "config", m.config().toString()))
+                .execute().map(PipelineRepository::mapping).orElseThrow();
     }
 
-    void deleteMapping(NamedSql.Session tx, UUID pipelineId, UUID id) {
-        tx.dml("mapping-delete", Map.of("pipeline_id", pipelineId, "id", id));
+    void deleteMapping(DbExecute tx, UUID pipelineId, UUID id) {
+        tx.createNamedDelete("mapping-delete").params(Map.of("pipeline_id", pipelineId, "id", id)).execute();
     }
 
-    private static Map<String, Object> filters(String status, UUID sourceId) {
+    private static Optional<Pipeline> one(DbExecute tx, String statement, Map<String, ?> params) {
+        return tx.createNamedGet(statement).params(params).execute().map(PipelineRepository::pipeline);
+    }
+
+    private static Map<String, Object> filters(PipelineStatus status, UUID sourceId) {
         Map<String, Object> p = new HashMap<>();
-        p.put("status", status);
+        p.put("status", status == null ? null : status.text());
         p.put("source_id", sourceId);
         return p;
     }
 
-    private static Pipeline pipeline(Row r) {
-        return new Pipeline(r.uuid("id"), r.text("name"), r.uuid("source_id"), r.text("status"), object(r.text("config")),
-                            r.text("error_message"), r.instant("created_at"), r.instant("updated_at"), r.instant("started_at"),
-                            r.instant("stopped_at"), r.integer("version"));
+    private static Pipeline pipeline(DbRow r) {
+        return new Pipeline(r.column("id").get(UUID.class), Rows.text(r, "name"), r.column("source_id").get(UUID.class),
+                            PipelineStatus.stored(Rows.text(r, "status")),
+                            object(r, "config"), Rows.text(r, "error_message"), Rows.instant(r, "created_at"), Rows.instant(r, "updated_at"),
+                            Rows.instant(r, "started_at"), Rows.instant(r, "stopped_at"), r.column("version").get(Integer.class));
     }
 
-    private static TableMapping mapping(Row r) {
-        return new TableMapping(r.uuid("id"), r.uuid("pipeline_id"), r.text("source_schema"), r.text("source_table"), r.bool("enabled"),
-                                object(r.text("config")), r.instant("created_at"));
+    private static TableMapping mapping(DbRow r) {
+        return new TableMapping(r.column("id").get(UUID.class), r.column("pipeline_id").get(UUID.class), Rows.text(r, "source_schema"),
+                                Rows.text(r, "source_table"), r.column("enabled").get(Boolean.class), object(r, "config"),
+                                Rows.instant(r, "created_at"));
     }
 
-    private static JsonObject object(String json) {
-        try (var reader = JSON.createReader(new StringReader(json))) {
+    /* jsonb arrives as pgjdbc's PGobject; its text is the JSON. */
+    private static JsonObject object(DbRow r, String column) {
+        try (var reader = JSON.createReader(new StringReader(r.column(column).asOptional().orElseThrow().toString()))) {
             return reader.readObject();
         }
     }

@@ -9,17 +9,17 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 
+import io.helidon.dbclient.DbExecute;
 import io.philotes.cdc.CdcEngine;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.PipelineSpec;
 import io.philotes.cdc.StreamState;
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
+import io.philotes.core.PageRequest;
+import io.philotes.core.PipelineStatus;
+import io.philotes.core.ProblemType;
 import io.philotes.db.DatabaseErrors;
-import io.philotes.db.NamedSql;
-import io.philotes.http.ApiException;
-import io.philotes.http.FieldError;
-import io.philotes.http.PageRequest;
-import io.philotes.http.ProblemType;
-import io.philotes.http.Versions;
 import io.philotes.source.ConnectionReport;
 import io.philotes.source.SourceFailure;
 import io.philotes.source.SourceService;
@@ -63,7 +63,7 @@ public final class PipelineService {
         Pipeline created;
         try {
             created = repository.transaction(tx -> {
-                Pipeline p = repository.insert(tx, new Pipeline(id, d.name(), d.sourceId(), "stopped", config, null, null, null, null,
+                Pipeline p = repository.insert(tx, new Pipeline(id, d.name(), d.sourceId(), PipelineStatus.STOPPED, config, null, null, null, null,
                                                                 null, 1));
                 repository.replaceMappings(tx, id, tables);
                 return p;
@@ -80,10 +80,9 @@ public final class PipelineService {
         return new Detail(p, repository.mappings(id), List.of());
     }
 
-    PageRequest.Page<Pipeline> list(String status, UUID sourceId, PageRequest page) {
-        if (status != null && !Pipeline.STATUSES.contains(status)) {
-            throw ApiException.validation(List.of(new FieldError("status", "must be one of stopped, starting, running, stopping, error")));
-        }
+    PageRequest.Page<Pipeline> list(String statusText, UUID sourceId, PageRequest page) {
+        PipelineStatus status = statusText == null ? null : PipelineStatus.parse(statusText).orElseThrow(() -> ApiException.validation(
+                List.of(new FieldError("status", "must be one of " + PipelineStatus.WORDS))));
         return page.page(repository.list(status, sourceId, page), repository.count(status, sourceId),
                          p -> new PageRequest.Cursor(p.createdAt(), p.id()));
     }
@@ -112,7 +111,7 @@ public final class PipelineService {
 
     void delete(UUID id, OptionalInt ifMatch) {
         Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
-        if (events.stream(id).isPresent() && !p.engaged()) {
+        if (events.stream(id).isPresent() && !p.status().engaged()) {
             try {
                 engine.dropSourceObjects(spec(p));
             } catch (SourceFailure e) {
@@ -134,8 +133,8 @@ public final class PipelineService {
      */
     Detail start(UUID id) {
         Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
-        if (p.engaged()) {
-            throw ApiException.conflict("Pipeline " + p.name() + " is already " + p.state());
+        if (p.status().engaged()) {
+            throw ApiException.conflict("Pipeline " + p.name() + " is already " + p.status().describe());
         }
         List<TableMapping> enabled = repository.mappings(id).stream().filter(TableMapping::enabled).toList();
         if (enabled.isEmpty()) {
@@ -150,15 +149,15 @@ public final class PipelineService {
         }
         repository.transaction(tx -> {
             Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
-            if (current.engaged()) {
-                throw ApiException.conflict("Pipeline " + current.name() + " is already " + current.state());
+            if (current.status().engaged()) {
+                throw ApiException.conflict("Pipeline " + current.name() + " is already " + current.status().describe());
             }
-            return repository.setStatus(tx, id, "starting", null);
+            return repository.setStatus(tx, id, PipelineStatus.STARTING, null);
         });
         engine.start(spec(p));
         long deadline = System.nanoTime() + START_WAIT.toNanos();
         Pipeline now = repository.find(id).orElseThrow(() -> notFound(id));
-        while ("starting".equals(now.status()) && System.nanoTime() < deadline) {
+        while (now.status() == PipelineStatus.STARTING && System.nanoTime() < deadline) {
             pause();
             now = repository.find(id).orElseThrow(() -> notFound(id));
         }
@@ -172,19 +171,19 @@ public final class PipelineService {
     Detail stop(UUID id) {
         repository.transaction(tx -> {
             Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
-            if (current.status().equals("stopped") || current.status().equals("stopping")) {
-                throw ApiException.conflict("Pipeline " + current.name() + " is already " + current.status());
+            if (current.status().stoppedOrStopping()) {
+                throw ApiException.conflict("Pipeline " + current.name() + " is already " + current.status().text());
             }
-            return repository.setStatus(tx, id, "stopping", null);
+            return repository.setStatus(tx, id, PipelineStatus.STOPPING, null);
         });
         if (engine.runsHere(id)) {
             engine.stop(id);
         } else {
             long deadline = System.nanoTime() + STOP_WAIT.toNanos();
-            while (repository.find(id).map(p -> !p.status().equals("stopped")).orElse(false) && System.nanoTime() < deadline) {
+            while (repository.find(id).map(p -> p.status() != PipelineStatus.STOPPED).orElse(false) && System.nanoTime() < deadline) {
                 if (engine.lease(id)) {
                     // No instance runs it: nobody else will record the stop.
-                    repository.transaction(tx -> repository.setStatus(tx, id, "stopped", null));
+                    repository.transaction(tx -> repository.setStatus(tx, id, PipelineStatus.STOPPED, null));
                     engine.release(id);
                     break;
                 }
@@ -315,13 +314,13 @@ public final class PipelineService {
     }
 
     /* Locks the pipeline and checks that this write may change it. */
-    private Pipeline editable(NamedSql.Session tx, UUID id, OptionalInt ifMatch, String action) {
+    private Pipeline editable(DbExecute tx, UUID id, OptionalInt ifMatch, String action) {
         Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
         if (ifMatch.isPresent() && ifMatch.getAsInt() != current.version()) {
-            throw Versions.stale("Pipeline " + id, current.version(), ifMatch.getAsInt());
+            throw ApiException.stale("Pipeline " + id, current.version(), ifMatch.getAsInt());
         }
-        if (current.engaged()) {
-            throw ApiException.conflict("Pipeline " + current.name() + " is " + current.state() + ", so it cannot be " + action
+        if (current.status().engaged()) {
+            throw ApiException.conflict("Pipeline " + current.name() + " is " + current.status().describe() + ", so it cannot be " + action
                     + "; stop it first (POST /api/v1/pipelines/" + id + "/stop)");
         }
         return current;

@@ -1,6 +1,7 @@
 package io.philotes.source;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,7 +22,7 @@ public record ConnectionReport(boolean success, boolean cdcReady, String message
         PASS, WARN, FAIL, SKIP;
 
         public String text() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

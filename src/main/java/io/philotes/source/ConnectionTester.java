@@ -4,10 +4,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,9 +14,13 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+import io.philotes.core.ApiException;
+import io.philotes.core.ProblemType;
 import io.philotes.db.SqlStatements;
-import io.philotes.http.ApiException;
-import io.philotes.http.ProblemType;
+import io.philotes.db.Transactions;
 import io.philotes.source.ConnectionReport.Check;
 import io.philotes.source.ConnectionReport.Status;
 
@@ -136,21 +137,17 @@ public final class ConnectionTester {
                 if (c == null) {
                     return;
                 }
-                serverChecks(c);
+                serverChecks(Transactions.on(c, sql.forDbClient()));
             } finally {
                 close();
             }
         }
 
-        private void serverChecks(Connection c) {
+        /* The checks' queries run read-only in one transaction, which the connection's close ends. */
+        private void serverChecks(DbTransaction c) {
             Map<String, Object> server = step("server_version", () -> {
                 Map<String, Object> row = new LinkedHashMap<>();
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.sql("check-server"))) {
-                    rs.next();
-                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-                        row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
-                    }
-                }
+                c.namedGet("check-server").orElseThrow().forEach(column -> row.put(column.name(), column.asOptional().orElse(null)));
                 int versionNum = ((Number) row.get("version_num")).intValue();
                 String version = String.valueOf(row.get("server_version"));
                 synchronized (this) {
@@ -199,70 +196,64 @@ public final class ConnectionTester {
             timed("slot", () -> slot(c));
         }
 
-        private Check publication(Connection c) throws SQLException {
+        private Check publication(DbTransaction c) throws SQLException {
             String name = spec.publicationName();
             if (name == null) {
                 return Check.skip("publication", "no publication is named; each pipeline creates its own");
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.sql("check-publication"))) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return fail("publication", "publication " + name + " does not exist", "missing", "exists",
-                                    "CREATE PUBLICATION " + TableDiscovery.TableName.quote(name) + " FOR ALL TABLES;");
-                    }
-                    if (rs.getBoolean("all_tables")) {
-                        return pass("publication", "publication " + name + " publishes all tables", "FOR ALL TABLES", "exists");
-                    }
-                    List<String> missing = strings(rs.getArray("missing_tables"));
-                    if (missing.isEmpty()) {
-                        return pass("publication", "publication " + name + " publishes every table", "all tables", "exists");
-                    }
-                    return new Check("publication", Status.WARN, "publication " + name + " lacks " + missing.size() + " table(s): "
-                            + String.join(", ", missing), String.join(", ", missing), "every captured table",
-                            "ALTER PUBLICATION " + TableDiscovery.TableName.quote(name) + " ADD TABLE " + String.join(", ", missing) + ";", 0);
-                }
+            DbRow rs = c.createNamedGet("check-publication").addParam("name", name).execute().orElse(null);
+            if (rs == null) {
+                return fail("publication", "publication " + name + " does not exist", "missing", "exists",
+                            "CREATE PUBLICATION " + TableDiscovery.TableName.quote(name) + " FOR ALL TABLES;");
             }
+            if (rs.column("all_tables").get(Boolean.class)) {
+                return pass("publication", "publication " + name + " publishes all tables", "FOR ALL TABLES", "exists");
+            }
+            List<String> missing = strings(rs.column("missing_tables").get(Array.class));
+            if (missing.isEmpty()) {
+                return pass("publication", "publication " + name + " publishes every table", "all tables", "exists");
+            }
+            return new Check("publication", Status.WARN, "publication " + name + " lacks " + missing.size() + " table(s): "
+                    + String.join(", ", missing), String.join(", ", missing), "every captured table",
+                    "ALTER PUBLICATION " + TableDiscovery.TableName.quote(name) + " ADD TABLE " + String.join(", ", missing) + ";", 0);
         }
 
-        private Check slot(Connection c) throws SQLException {
+        private Check slot(DbTransaction c) {
             String name = spec.slotName();
             if (name == null) {
                 return Check.skip("slot", "no slot is named; each pipeline creates its own");
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.sql("check-slot"))) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return fail("slot", "replication slot " + name + " does not exist", "missing", "exists",
-                                    "SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput');");
-                    }
-                    String plugin = rs.getString("plugin");
-                    String walStatus = rs.getString("wal_status");
-                    String invalidation = rs.getString("invalidation_reason");
-                    if (!"logical".equals(rs.getString("slot_type")) || !"pgoutput".equals(plugin)) {
-                        return fail("slot", "slot " + name + " uses " + (plugin == null ? "physical replication" : plugin)
-                                + ", not pgoutput", String.valueOf(plugin), "pgoutput",
-                                "SELECT pg_drop_replication_slot('" + name + "'); SELECT pg_create_logical_replication_slot('" + name
-                                + "', 'pgoutput');");
-                    }
-                    if (!rs.getBoolean("same_database")) {
-                        return fail("slot", "slot " + name + " belongs to database " + rs.getString("database"), rs.getString("database"),
-                                    spec.database(), "Name a slot created in database " + spec.database());
-                    }
-                    if ("lost".equals(walStatus) || invalidation != null) {
-                        return fail("slot", "slot " + name + " is invalidated (" + (invalidation != null ? invalidation : "WAL removed")
-                                + "); a new slot and a new snapshot are needed", "lost", "reserved",
-                                "SELECT pg_drop_replication_slot('" + name + "'); SELECT pg_create_logical_replication_slot('" + name
-                                + "', 'pgoutput');");
-                    }
-                    if (rs.getBoolean("active")) {
-                        return fail("slot", "slot " + name + " is held by another process (pid " + rs.getInt("active_pid") + ")",
-                                    "active", "inactive", "Stop the other consumer, or SELECT pg_terminate_backend(" + rs.getInt("active_pid") + ");");
-                    }
-                    return pass("slot", "slot " + name + " is a free pgoutput slot in this database", "pgoutput", "pgoutput");
-                }
+            DbRow rs = c.createNamedGet("check-slot").addParam("name", name).execute().orElse(null);
+            if (rs == null) {
+                return fail("slot", "replication slot " + name + " does not exist", "missing", "exists",
+                            "SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput');");
             }
+            String plugin = rs.column("plugin").get(String.class);
+            String walStatus = rs.column("wal_status").get(String.class);
+            String invalidation = rs.column("invalidation_reason").get(String.class);
+            String database = rs.column("database").get(String.class);
+            if (!"logical".equals(rs.column("slot_type").get(String.class)) || !"pgoutput".equals(plugin)) {
+                return fail("slot", "slot " + name + " uses " + (plugin == null ? "physical replication" : plugin)
+                        + ", not pgoutput", String.valueOf(plugin), "pgoutput",
+                        "SELECT pg_drop_replication_slot('" + name + "'); SELECT pg_create_logical_replication_slot('" + name
+                        + "', 'pgoutput');");
+            }
+            if (!Boolean.TRUE.equals(rs.column("same_database").get(Boolean.class))) {
+                return fail("slot", "slot " + name + " belongs to database " + database, database, spec.database(),
+                            "Name a slot created in database " + spec.database());
+            }
+            if ("lost".equals(walStatus) || invalidation != null) {
+                return fail("slot", "slot " + name + " is invalidated (" + (invalidation != null ? invalidation : "WAL removed")
+                        + "); a new slot and a new snapshot are needed", "lost", "reserved",
+                        "SELECT pg_drop_replication_slot('" + name + "'); SELECT pg_create_logical_replication_slot('" + name
+                        + "', 'pgoutput');");
+            }
+            if (rs.column("active").get(Boolean.class)) {
+                Integer pid = rs.column("active_pid").get(Integer.class);
+                return fail("slot", "slot " + name + " is held by another process (pid " + pid + ")",
+                            "active", "inactive", "Stop the other consumer, or SELECT pg_terminate_backend(" + pid + ");");
+            }
+            return pass("slot", "slot " + name + " is a free pgoutput slot in this database", "pgoutput", "pgoutput");
         }
 
         /* Runs a check that produces a value later checks need; a failure skips every later check. */
@@ -274,7 +265,7 @@ public final class ConnectionTester {
                 return outcome.value();
             } catch (SourceFailure e) {
                 failAndSkipRest(name, e.getMessage(), e.kind().label());
-            } catch (SQLException e) {
+            } catch (SQLException | DbClientException e) {
                 SourceFailure f = SourceConnector.classify(e, spec, null, remaining());
                 failAndSkipRest(name, f.getMessage(), f.kind().label());
             } catch (RuntimeException e) {
@@ -289,7 +280,8 @@ public final class ConnectionTester {
             try {
                 finish(body.get());
             } catch (SQLException | RuntimeException e) {
-                finish(fail(name, "the check could not run: " + e.getMessage(), null, null, null));
+                finish(fail(name, "the check could not run: " + SourceConnector.classify(e, spec, null, remaining()).getMessage(), null,
+                            null, null));
             }
         }
 

@@ -3,6 +3,7 @@ package io.philotes.source;
 import java.time.Instant;
 import java.util.UUID;
 
+import io.philotes.core.SourceStatus;
 import io.philotes.crypto.SecretBox;
 
 /**
@@ -27,6 +28,6 @@ import io.philotes.crypto.SecretBox;
  * @param version         optimistic-concurrency version
  */
 public record Source(UUID id, String name, String type, String host, int port, String database, String username,
-                     SecretBox.Sealed password, String sslMode, String slotName, String publicationName, String status,
+                     SecretBox.Sealed password, String sslMode, String slotName, String publicationName, SourceStatus status,
                      Instant lastTestedAt, Instant createdAt, Instant updatedAt, int version) {
 }

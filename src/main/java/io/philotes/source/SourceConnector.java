@@ -173,7 +173,13 @@ public final class SourceConnector {
                 return new SourceFailure(SourceFailure.Cause.TLS, "TLS failed with " + target + ": " + t.getMessage());
             }
         }
-        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        Throwable cause = error;
+        // DbClient wraps the driver's exception in one that only says a statement failed; the driver's says why.
+        while (!(cause instanceof SQLException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        cause = cause instanceof SQLException ? cause : error;
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         if (message.contains("does not support SSL")) {
             return new SourceFailure(SourceFailure.Cause.TLS, "TLS failed: the server at " + target + " does not support SSL");
         }

@@ -6,9 +6,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.philotes.config.Settings;
-import io.philotes.http.ApiException;
-import io.philotes.http.FieldError;
-import io.philotes.http.FieldReader;
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
+import io.philotes.core.FieldReader;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;

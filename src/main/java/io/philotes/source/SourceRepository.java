@@ -8,21 +8,23 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
+import io.philotes.core.PageRequest;
+import io.philotes.core.SourceStatus;
 import io.philotes.crypto.SecretBox;
-import io.philotes.db.NamedSql;
-import io.philotes.db.Row;
-import io.philotes.http.PageRequest;
+import io.philotes.db.Rows;
 
 /** Runs the named statements of {@code sql/statements/source.sql} and maps their rows. */
 public final class SourceRepository {
-    private final NamedSql sql;
+    private final DbClient db;
 
-    public SourceRepository(NamedSql sql) {
-        this.sql = sql;
+    public SourceRepository(DbClient db) {
+        this.db = db;
     }
 
     Source insert(Source s) {
-        return sql.one("source-insert", params(s), SourceRepository::source).orElseThrow();
+        return db.execute().createNamedGet("source-insert").params(params(s)).execute().map(SourceRepository::source).orElseThrow();
     }
 
     /**
@@ -32,49 +34,55 @@ public final class SourceRepository {
      * @return the source, if it exists
      */
     public Optional<Source> find(UUID id) {
-        return sql.one("source-by-id", Map.of("id", id), SourceRepository::source);
+        return db.execute().createNamedGet("source-by-id").addParam("id", id).execute().map(SourceRepository::source);
     }
 
-    List<Source> list(String status, PageRequest page) {
+    List<Source> list(SourceStatus status, PageRequest page) {
         Map<String, Object> p = new HashMap<>();
-        p.put("status", status);
+        p.put("status", status == null ? null : status.text());
         p.put("after_created", page.after().map(c -> OffsetDateTime.ofInstant(c.createdAt(), ZoneOffset.UTC)).orElse(null));
         p.put("after_id", page.after().map(PageRequest.Cursor::id).orElse(null));
         p.put("limit", page.limit() + 1);
-        return sql.list("source-list", p, SourceRepository::source);
+        try (var rows = db.execute().createNamedQuery("source-list").params(p).execute()) {
+            return rows.map(SourceRepository::source).toList();
+        }
     }
 
-    long count(String status) {
+    long count(SourceStatus status) {
         Map<String, Object> p = new HashMap<>();
-        p.put("status", status);
-        return sql.one("source-count", p, r -> r.whole("total")).orElse(0L);
+        p.put("status", status == null ? null : status.text());
+        return db.execute().createNamedGet("source-count").params(p).execute().map(r -> r.column("total").get(Long.class)).orElse(0L);
     }
 
     /* Empty when the row is gone or no longer at the expected version. */
     Optional<Source> update(Source s) {
-        return sql.one("source-update", params(s), SourceRepository::source);
+        return db.execute().createNamedGet("source-update").params(params(s)).execute().map(SourceRepository::source);
     }
 
-    Optional<Source> recordTest(UUID id, String status) {
-        return sql.one("source-record-test", Map.of("id", id, "status", status), SourceRepository::source);
+    Optional<Source> recordTest(UUID id, SourceStatus status) {
+        return db.execute().createNamedGet("source-record-test").params(Map.of("id", id, "status", status.text())).execute()
+                .map(SourceRepository::source);
     }
 
     boolean delete(UUID id, int version) {
-        return sql.dml("source-delete", Map.of("id", id, "version", version)) == 1;
+        return db.execute().createNamedDelete("source-delete").params(Map.of("id", id, "version", version)).execute() == 1;
     }
 
     List<String> pipelineNames(UUID id) {
-        return sql.list("source-pipeline-names", Map.of("id", id), r -> r.text("name"));
+        try (var rows = db.execute().createNamedQuery("source-pipeline-names").addParam("id", id).execute()) {
+            return rows.map(r -> r.column("name").get(String.class)).toList();
+        }
     }
 
     List<SealedSecret> sealedWithOtherKeys(String activeKeyId) {
-        return sql.list("source-sealed-with-other-keys", Map.of("active_key_id", activeKeyId),
-                r -> new SealedSecret(r.uuid("id"), new SecretBox.Sealed(r.text("password_key_id"), r.bytes("password_ciphertext"))));
+        try (var rows = db.execute().createNamedQuery("source-sealed-with-other-keys").addParam("active_key_id", activeKeyId).execute()) {
+            return rows.map(r -> new SealedSecret(r.column("id").get(UUID.class), sealed(r))).toList();
+        }
     }
 
     boolean reseal(UUID id, String previousKeyId, SecretBox.Sealed sealed) {
-        return sql.dml("source-reseal", Map.of("id", id, "previous_key_id", previousKeyId,
-                "password_ciphertext", sealed.bytes(), "password_key_id", sealed.keyId())) == 1;
+        return db.execute().createNamedUpdate("source-reseal").params(Map.of("id", id, "previous_key_id", previousKeyId,
+                "password_ciphertext", sealed.bytes(), "password_key_id", sealed.keyId())).execute() == 1;
     }
 
     private static Map<String, Object> params(Source s) {
@@ -91,16 +99,21 @@ public final class SourceRepository {
         p.put("ssl_mode", s.sslMode());
         p.put("slot_name", s.slotName());
         p.put("publication_name", s.publicationName());
-        p.put("status", s.status());
+        p.put("status", s.status().text());
         p.put("version", s.version());
         return p;
     }
 
-    private static Source source(Row r) {
-        return new Source(r.uuid("id"), r.text("name"), r.text("type"), r.text("host"), r.integer("port"), r.text("database"),
-                r.text("username"), new SecretBox.Sealed(r.text("password_key_id"), r.bytes("password_ciphertext")), r.text("ssl_mode"),
-                r.text("slot_name"), r.text("publication_name"), r.text("status"), r.instant("last_tested_at"),
-                r.instant("created_at"), r.instant("updated_at"), r.integer("version"));
+    private static Source source(DbRow r) {
+        return new Source(r.column("id").get(UUID.class), Rows.text(r, "name"), Rows.text(r, "type"), Rows.text(r, "host"),
+                          r.column("port").get(Integer.class), Rows.text(r, "database"), Rows.text(r, "username"), sealed(r),
+                          Rows.text(r, "ssl_mode"), Rows.text(r, "slot_name"), Rows.text(r, "publication_name"),
+                          SourceStatus.stored(Rows.text(r, "status")), Rows.instant(r, "last_tested_at"), Rows.instant(r, "created_at"),
+                          Rows.instant(r, "updated_at"), r.column("version").get(Integer.class));
+    }
+
+    private static SecretBox.Sealed sealed(DbRow r) {
+        return new SecretBox.Sealed(Rows.text(r, "password_key_id"), r.column("password_ciphertext").get(byte[].class));
     }
 
     /**

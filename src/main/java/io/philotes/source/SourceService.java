@@ -1,18 +1,18 @@
 package io.philotes.source;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
+import io.philotes.core.PageRequest;
+import io.philotes.core.ProblemType;
+import io.philotes.core.SourceStatus;
 import io.philotes.crypto.SecretBox;
 import io.philotes.db.DatabaseErrors;
-import io.philotes.http.ApiException;
-import io.philotes.http.FieldError;
-import io.philotes.http.PageRequest;
-import io.philotes.http.ProblemType;
-import io.philotes.http.Versions;
 
 /**
  * The rules of sources: unique names, sealed passwords bound to their row, status transitions, the
@@ -20,7 +20,6 @@ import io.philotes.http.Versions;
  */
 public final class SourceService {
     private static final System.Logger LOG = System.getLogger(SourceService.class.getName());
-    private static final Set<String> STATUSES = Set.of("inactive", "active", "error");
     private static final Pattern SCHEMA = Pattern.compile("\\*|[^\\x00]{1,63}");
 
     private final SourceRepository repository;
@@ -39,7 +38,7 @@ public final class SourceService {
         UUID id = UUID.randomUUID();
         Source source = new Source(id, d.name(), d.type() == null ? "postgresql" : d.type(), d.host(), d.port() == null ? 5432 : d.port(),
                 d.database(), d.username(), secrets.seal(d.password(), id.toString()), d.sslMode() == null ? "prefer" : d.sslMode(),
-                emptyToNull(d.slotName()), emptyToNull(d.publicationName()), "inactive", null, null, null, 1);
+                emptyToNull(d.slotName()), emptyToNull(d.publicationName()), SourceStatus.INACTIVE, null, null, null, 1);
         try {
             return repository.insert(source);
         } catch (RuntimeException e) {
@@ -51,17 +50,16 @@ public final class SourceService {
         return repository.find(id).orElseThrow(() -> notFound(id));
     }
 
-    PageRequest.Page<Source> list(String status, PageRequest page) {
-        if (status != null && !STATUSES.contains(status)) {
-            throw ApiException.validation(List.of(new FieldError("status", "must be one of inactive, active, error")));
-        }
+    PageRequest.Page<Source> list(String statusText, PageRequest page) {
+        SourceStatus status = statusText == null ? null : SourceStatus.parse(statusText).orElseThrow(() -> ApiException.validation(
+                List.of(new FieldError("status", "must be one of " + SourceStatus.WORDS))));
         return page.page(repository.list(status, page), repository.count(status), s -> new PageRequest.Cursor(s.createdAt(), s.id()));
     }
 
     Source update(UUID id, SourceDraft d, OptionalInt ifMatch) {
         Source current = get(id);
         if (ifMatch.isPresent() && ifMatch.getAsInt() != current.version()) {
-            throw Versions.stale("Source " + id, current.version(), ifMatch.getAsInt());
+            throw ApiException.stale("Source " + id, current.version(), ifMatch.getAsInt());
         }
         if (d.type() != null && !d.type().equals(current.type())) {
             throw ApiException.validation(List.of(new FieldError("type", "cannot be changed")));
@@ -72,7 +70,7 @@ public final class SourceService {
                 password, or(d.sslMode(), current.sslMode()),
                 d.slotName() != null ? emptyToNull(d.slotName()) : current.slotName(),
                 d.publicationName() != null ? emptyToNull(d.publicationName()) : current.publicationName(),
-                d.changesConnection() ? "inactive" : current.status(), current.lastTestedAt(), current.createdAt(), current.updatedAt(),
+                d.changesConnection() ? SourceStatus.INACTIVE : current.status(), current.lastTestedAt(), current.createdAt(), current.updatedAt(),
                 current.version());
         try {
             return repository.update(changed).orElseThrow(() -> staleOrGone(id, current.version()));
@@ -86,7 +84,7 @@ public final class SourceService {
     void delete(UUID id, OptionalInt ifMatch) {
         Source current = get(id);
         if (ifMatch.isPresent() && ifMatch.getAsInt() != current.version()) {
-            throw Versions.stale("Source " + id, current.version(), ifMatch.getAsInt());
+            throw ApiException.stale("Source " + id, current.version(), ifMatch.getAsInt());
         }
         List<String> users = repository.pipelineNames(id);
         if (!users.isEmpty()) {
@@ -115,7 +113,7 @@ public final class SourceService {
     Tested test(UUID id) {
         Source source = get(id);
         ConnectionReport report = tester.test(spec(source));
-        Source updated = repository.recordTest(id, report.cdcReady() ? "active" : "error").orElseThrow(() -> notFound(id));
+        Source updated = repository.recordTest(id, SourceStatus.afterTest(report.cdcReady())).orElseThrow(() -> notFound(id));
         return new Tested(report, updated);
     }
 
@@ -126,7 +124,7 @@ public final class SourceService {
     }
 
     List<TableDiscovery.Table> tables(UUID id, String schema) {
-        if (!SCHEMA.matcher(schema).matches() || schema.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+        if (!SCHEMA.matcher(schema).matches() || schema.getBytes(StandardCharsets.UTF_8).length > 63) {
             throw ApiException.validation(List.of(new FieldError("schema", "must be a schema name of 1 to 63 bytes, or *")));
         }
         Source source = get(id);
@@ -209,7 +207,7 @@ public final class SourceService {
     }
 
     private ApiException staleOrGone(UUID id, int expected) {
-        return repository.find(id).map(now -> Versions.stale("Source " + id, now.version(), expected)).orElseGet(() -> notFound(id));
+        return repository.find(id).map(now -> ApiException.stale("Source " + id, now.version(), expected)).orElseGet(() -> notFound(id));
     }
 
     private static RuntimeException duplicateName(RuntimeException e, String name) {

@@ -1,9 +1,8 @@
 package io.philotes.source;
 
 import java.net.InetAddress;
+import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,14 +11,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+import io.philotes.db.Rows;
 import io.philotes.db.SqlStatements;
+import io.philotes.db.Transactions;
+import org.postgresql.PGConnection;
 
 /**
  * Lists a source's tables with the facts that decide whether each can be captured. It costs two catalog
  * queries however many tables there are: one for tables, one for all their columns.
  */
 public final class TableDiscovery {
+    private static final int FETCH_SIZE = 10_000;
     private final SourceConnector connector;
     private final SqlStatements sql;
     private final Duration connectTimeout;
@@ -49,35 +56,21 @@ public final class TableDiscovery {
      * @throws SourceFailure when the source cannot be reached or queried
      */
     public List<Table> discover(SourceSpec spec, String schema) {
-        InetAddress address = connector.resolve(spec.host());
-        try (Connection c = connector.connect(spec, address, connectTimeout, false)) {
-            c.setNetworkTimeout(Runnable::run, (int) queryTimeout.toMillis());
-            c.setReadOnly(true);
-            Map<String, TableBuilder> tables = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.sql("catalog-tables"))) {
-                ps.setString(1, schema);
-                ps.setString(2, schema);
-                readTables(ps, tables);
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.sql("catalog-columns"))) {
-                ps.setString(1, schema);
-                ps.setString(2, schema);
-                ps.setFetchSize(10_000);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        TableBuilder t = tables.get(key(rs.getString("schema_name"), rs.getString("table_name")));
-                        if (t != null) {
-                            String name = rs.getString("column_name");
-                            t.columns.add(new Column(name, rs.getString("data_type"), rs.getString("udt_type"), rs.getBoolean("nullable"),
-                                    t.primaryKeySet.contains(name), rs.getString("default_value"), rs.getInt("position")));
-                        }
+        return read(spec, tx -> {
+            Map<String, TableBuilder> tables = readTables(tx, Map.of("schema", schema));
+            try (Stream<DbRow> rows = tx.createNamedQuery("catalog-columns").addParam("schema", schema).execute()) {
+                rows.forEach(r -> {
+                    TableBuilder t = tables.get(key(Rows.text(r, "schema_name"), Rows.text(r, "table_name")));
+                    if (t != null) {
+                        String name = Rows.text(r, "column_name");
+                        t.columns.add(new Column(name, Rows.text(r, "data_type"), Rows.text(r, "udt_type"),
+                                                 r.column("nullable").get(Boolean.class), t.primaryKeySet.contains(name),
+                                                 Rows.text(r, "default_value"), r.column("position").get(Integer.class)));
                     }
-                }
+                });
             }
             return tables.values().stream().map(TableBuilder::build).toList();
-        } catch (SQLException e) {
-            throw SourceConnector.classify(e, spec, address, queryTimeout);
-        }
+        });
     }
 
     /**
@@ -90,30 +83,51 @@ public final class TableDiscovery {
      * @throws SourceFailure when the source cannot be reached or queried
      */
     public List<Table> find(SourceSpec spec, List<TableName> tables) {
+        return read(spec, tx -> readTables(tx, Map.of("schemas", tables.stream().map(TableName::schema).toArray(String[]::new),
+                                                      "tables", tables.stream().map(TableName::table).toArray(String[]::new)))
+                .values().stream().map(TableBuilder::build).toList());
+    }
+
+    /* One read-only transaction on a new connection to the source; any failure becomes a SourceFailure naming its cause. */
+    private List<Table> read(SourceSpec spec, Function<DbTransaction, List<Table>> work) {
         InetAddress address = connector.resolve(spec.host());
         try (Connection c = connector.connect(spec, address, connectTimeout, false)) {
             c.setNetworkTimeout(Runnable::run, (int) queryTimeout.toMillis());
             c.setReadOnly(true);
-            Map<String, TableBuilder> found = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.sql("catalog-tables-named"))) {
-                ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableName::schema).toArray()));
-                ps.setArray(2, c.createArrayOf("text", tables.stream().map(TableName::table).toArray()));
-                readTables(ps, found);
+            // Columns of a large catalog arrive in batches rather than all at once.
+            c.unwrap(PGConnection.class).setDefaultFetchSize(FETCH_SIZE);
+            DbTransaction tx = Transactions.on(c, sql.forDbClient());
+            try {
+                return work.apply(tx);
+            } finally {
+                tx.rollback();
             }
-            return found.values().stream().map(TableBuilder::build).toList();
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            if (e instanceof SourceFailure failure) {
+                throw failure;
+            }
             throw SourceConnector.classify(e, spec, address, queryTimeout);
         }
     }
 
-    private static void readTables(PreparedStatement ps, Map<String, TableBuilder> tables) throws SQLException {
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                TableBuilder t = new TableBuilder(rs.getString("schema_name"), rs.getString("table_name"), rs.getString("kind"),
-                        rs.getString("replica_identity"), rs.getLong("estimated_rows"), rs.getLong("size_bytes"),
-                        List.of((String[]) rs.getArray("primary_key").getArray()), rs.getBoolean("has_identity_index"));
+    private static Map<String, TableBuilder> readTables(DbTransaction tx, Map<String, ?> params) {
+        Map<String, TableBuilder> tables = new LinkedHashMap<>();
+        try (Stream<DbRow> rows = tx.createNamedQuery("catalog-tables").params(params).execute()) {
+            rows.forEach(r -> {
+                TableBuilder t = new TableBuilder(Rows.text(r, "schema_name"), Rows.text(r, "table_name"), Rows.text(r, "kind"),
+                        Rows.text(r, "replica_identity"), r.column("estimated_rows").get(Long.class), r.column("size_bytes").get(Long.class),
+                        strings(r.column("primary_key").get(Array.class)), r.column("has_identity_index").get(Boolean.class));
                 tables.put(key(t.schema, t.name), t);
-            }
+            });
+        }
+        return tables;
+    }
+
+    private static List<String> strings(Array array) {
+        try {
+            return List.of((String[]) array.getArray());
+        } catch (SQLException e) {
+            throw new IllegalStateException("The catalog returned an unreadable array: " + e.getMessage(), e);
         }
     }
 

@@ -1,16 +1,12 @@
 package io.philotes.system;
 
 import java.time.Instant;
+import java.util.OptionalInt;
 
-import io.helidon.http.Method;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import io.philotes.core.ApiRequest;
+import io.philotes.core.ApiResponse;
+import io.philotes.core.JsonText;
 import io.philotes.db.DatabaseMonitor;
-import io.philotes.http.HttpJson;
-import io.philotes.http.Problems;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
@@ -18,55 +14,44 @@ import jakarta.json.JsonObjectBuilder;
  * {@code /health}, {@code /health/live} and {@code /health/ready}. Answers come from the database
  * monitor's last check, so probes stay fast and bounded even while the database hangs.
  */
-public final class HealthHandler implements HttpService {
+public final class HealthHandler {
     private final DatabaseMonitor monitor;
 
     public HealthHandler(DatabaseMonitor monitor) {
         this.monitor = monitor;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::health)
-                .any("/", Problems.allow(Method.GET))
-                .get("/live", this::live)
-                .any("/live", Problems.allow(Method.GET))
-                .get("/ready", this::ready)
-                .any("/ready", Problems.allow(Method.GET));
-    }
-
-    private void health(ServerRequest request, ServerResponse response) {
+    public ApiResponse health(ApiRequest request) {
         DatabaseMonitor.State db = monitor.state();
-        JsonObjectBuilder database = HttpJson.object().add("status", db.ready() ? "healthy" : "unhealthy");
+        JsonObjectBuilder database = JsonText.object().add("status", db.ready() ? "healthy" : "unhealthy");
         if (db.latencyMs() >= 0) {
             database.add("latency_ms", db.latencyMs());
         }
         if (db.problem() != null) {
             database.add("message", db.problem());
         }
-        JsonObject body = HttpJson.object()
+        JsonObject body = JsonText.object()
                 .add("status", db.ready() ? "healthy" : "unhealthy")
-                .add("components", HttpJson.object()
-                        .add("api", HttpJson.object().add("status", "healthy"))
+                .add("components", JsonText.object()
+                        .add("api", JsonText.object().add("status", "healthy"))
                         .add("database", database))
                 .add("timestamp", Instant.now().toString())
                 .build();
-        HttpJson.send(response, db.ready() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, body);
+        return new ApiResponse(db.ready() ? 200 : 503, body, null, OptionalInt.empty());
     }
 
-    private void live(ServerRequest request, ServerResponse response) {
-        HttpJson.send(response, Status.OK_200, HttpJson.object().add("status", "alive").build());
+    public ApiResponse live(ApiRequest request) {
+        return ApiResponse.ok(JsonText.object().add("status", "alive").build());
     }
 
-    private void ready(ServerRequest request, ServerResponse response) {
+    public ApiResponse ready(ApiRequest request) {
         DatabaseMonitor.State db = monitor.state();
         if (db.ready()) {
-            HttpJson.send(response, Status.OK_200, HttpJson.object().add("status", "ready").build());
-            return;
+            return ApiResponse.ok(JsonText.object().add("status", "ready").build());
         }
-        HttpJson.send(response, Status.SERVICE_UNAVAILABLE_503, HttpJson.object()
+        return new ApiResponse(503, JsonText.object()
                 .add("status", "not_ready")
                 .add("reason", db.problem() == null ? "the metadata database is not ready" : db.problem())
-                .build());
+                .build(), null, OptionalInt.empty());
     }
 }

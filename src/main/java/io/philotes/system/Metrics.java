@@ -3,17 +3,15 @@ package io.philotes.system;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 import io.helidon.common.media.type.MediaTypes;
-import io.helidon.http.Method;
+import io.helidon.dbclient.DbClient;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
@@ -25,23 +23,23 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.philotes.cdc.CdcEngine;
-import io.philotes.db.NamedSql;
-import io.philotes.http.Problems;
+import io.philotes.cdc.ChangeEvent;
+import io.philotes.core.PipelineStatus;
+import io.philotes.db.Rows;
 
 /**
  * Prometheus metrics at {@code /metrics} (Micrometer's Prometheus registry): HTTP requests by method, route
  * and status, and per pipeline its state, stored events, lag and failures. Pipeline numbers are read from the
  * metadata database when scraped, so every instance reports every pipeline the same way.
  */
-public final class Metrics implements HttpService, Filter {
+public final class Metrics implements Filter {
     /* Ids in paths become {id}, so that a route is one series however many resources there are. */
     private static final Pattern ID = Pattern.compile("/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final List<String> STATES = List.of("stopped", "starting", "running", "stopping", "error");
-    private static final java.util.Set<String> ROUTE_WORDS = java.util.Set.of("{id}", "api", "v1", "sources", "pipelines", "tables", "test",
+        private static final Set<String> ROUTE_WORDS = Set.of("{id}", "api", "v1", "sources", "pipelines", "tables", "test",
             "start", "stop", "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final NamedSql sql;
+    private final DbClient db;
     private final CdcEngine engine;
     private final MultiGauge states;
     private final MultiGauge events;
@@ -50,22 +48,16 @@ public final class Metrics implements HttpService, Filter {
     /**
      * Creates the metrics.
      *
-     * @param sql    the metadata database, for the pipelines' numbers
+     * @param db     the metadata database, for the pipelines' numbers
      * @param engine this instance's engine, for the lag and failures of the pipelines it runs
      */
-    public Metrics(NamedSql sql, CdcEngine engine) {
-        this.sql = sql;
+    public Metrics(DbClient db, CdcEngine engine) {
+        this.db = db;
         this.engine = engine;
         states = MultiGauge.builder("philotes.pipeline.state").description("1 for the pipeline's current state").register(registry);
         events = MultiGauge.builder("philotes.pipeline.events").description("events stored for the pipeline").register(registry);
         lag = MultiGauge.builder("philotes.pipeline.lag").baseUnit("bytes")
                 .description("source WAL not yet stored, reported by the instance that runs the pipeline").register(registry);
-    }
-
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::scrape)
-                .any("/", Problems.allow(Method.GET));
     }
 
     @Override
@@ -97,7 +89,13 @@ public final class Metrics implements HttpService, Filter {
         return route.isEmpty() ? "/" : route.toString();
     }
 
-    private void scrape(ServerRequest req, ServerResponse res) {
+    /**
+     * Sends the metrics in Prometheus' text format.
+     *
+     * @param req the request
+     * @param res the response
+     */
+    public void scrape(ServerRequest req, ServerResponse res) {
         refresh();
         res.status(Status.OK_200);
         res.headers().contentType(MediaTypes.create("text", "plain"));
@@ -109,17 +107,21 @@ public final class Metrics implements HttpService, Filter {
         List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
         List<MultiGauge.Row<?>> eventRows = new ArrayList<>();
         List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
-        for (PipelineNumbers p : sql.list("metrics-pipelines", Map.of(), r -> new PipelineNumbers(r.uuid("id"), r.text("name"),
-                r.text("status"), r.whole("events_processed"), r.text("confirmed_lsn")))) {
-            for (String state : STATES) {
-                stateRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name(), "state", state), state.equals(p.status()) ? 1 : 0));
+        List<PipelineNumbers> pipelines;
+        try (var rows = db.execute().namedQuery("metrics-pipelines")) {
+            pipelines = rows.map(r -> new PipelineNumbers(r.column("id").get(UUID.class), Rows.text(r, "name"), Rows.text(r, "status"),
+                                                          r.column("events_processed").get(Long.class), Rows.text(r, "confirmed_lsn"))).toList();
+        }
+        for (PipelineNumbers p : pipelines) {
+            for (PipelineStatus state : PipelineStatus.values()) {
+                stateRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name(), "state", state.text()), state.text().equals(p.status()) ? 1 : 0));
             }
             eventRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()), p.events()));
             UUID id = p.id();
             FunctionCounter.builder("philotes.pipeline.errors", engine, e -> e.failures(id)).tags("pipeline", p.name())
                     .description("failures of the pipeline on this instance (each retried)").register(registry);
             if (p.confirmedLsn() != null) {
-                long confirmed = io.philotes.cdc.ChangeEvent.lsn(p.confirmedLsn());
+                long confirmed = ChangeEvent.lsn(p.confirmedLsn());
                 engine.sourceWalLsn(p.id()).ifPresent(wal -> lagRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()),
                                                                                          Math.max(0, wal - confirmed))));
             }

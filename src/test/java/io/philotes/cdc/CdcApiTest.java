@@ -1,5 +1,6 @@
 package io.philotes.cdc;
 
+import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,17 +9,21 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
+import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import org.junit.jupiter.api.AfterAll;
@@ -52,15 +57,7 @@ class CdcApiTest {
         if (app != null) {
             app.close();
         }
-        dropPipelineSlots();
-    }
-
-    /* Slots are per server and the test server has few: leave none behind for other tests. */
-    private static void dropPipelineSlots() throws SQLException {
-        try (Connection c = server.connect("postgres"); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND active");
-            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
-        }
+        server.dropPipelineSlots();
     }
 
     /* A source database with the given tables, registered as a source; returns the source id. */
@@ -135,7 +132,7 @@ class CdcApiTest {
                     JsonObject previous = rows.remove(old.getInt("id"));
                     Map<String, JsonValue> merged = new HashMap<>(previous);
                     merged.putAll(e.getJsonObject("after"));
-                    rows.put(e.getJsonObject("after").getInt("id"), jakarta.json.Json.createObjectBuilder(merged).build());
+                    rows.put(e.getJsonObject("after").getInt("id"), Json.createObjectBuilder(merged).build());
                 }
                 case "delete" -> rows.remove(e.getJsonObject("key").getInt("id"));
                 case "truncate" -> rows.clear();
@@ -147,9 +144,9 @@ class CdcApiTest {
 
     /* The first few rows where a replay and the source differ, for a readable failure. */
     private static List<String> differences(Map<Integer, JsonObject> expected, Map<Integer, JsonObject> replayed) {
-        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>(expected.keySet());
+        TreeSet<Integer> ids = new TreeSet<>(expected.keySet());
         ids.addAll(replayed.keySet());
-        return ids.stream().filter(id -> !java.util.Objects.equals(expected.get(id), replayed.get(id)))
+        return ids.stream().filter(id -> !Objects.equals(expected.get(id), replayed.get(id)))
                 .limit(5).map(id -> id + ": source " + expected.get(id) + ", replayed " + replayed.get(id)).toList();
     }
 
@@ -160,7 +157,7 @@ class CdcApiTest {
             st.execute("SET TimeZone = 'UTC'");
             try (ResultSet rs = st.executeQuery("SELECT (" + row + ")::text, id FROM " + table + " t")) {
                 while (rs.next()) {
-                    rows.put(rs.getInt(2), jakarta.json.Json.createReader(new java.io.StringReader(rs.getString(1))).readObject());
+                    rows.put(rs.getInt(2), Json.createReader(new StringReader(rs.getString(1))).readObject());
                 }
             }
         }
@@ -283,7 +280,7 @@ class CdcApiTest {
                 INSERT INTO public.accounts SELECT g, 'owner ' || g, g, g % 2 = 0, NULL FROM generate_series(1, 30000) g;
                 """);
         String path = pipeline("copy-and-stream", source(db, "copy-and-stream-source"), "[{\"table\":\"accounts\"}]", "{}");
-        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = Thread.ofVirtual().start(() -> {
             int next = 30001;
             while (writing.get()) {

@@ -75,9 +75,7 @@ class CrashRecoveryTest {
             assertThat(api.post(path + "/stop", "").status(), is(200));
         } finally {
             service.kill();
-            try (Connection c = server.connect("postgres"); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
-            }
+            server.dropPipelineSlots();
         }
     }
 
@@ -100,7 +98,8 @@ class CrashRecoveryTest {
     /* Every change the source made: each row's insert (v = 0) and each update (v = 1 .. its last). */
     private static Set<String> changes(SourceServers.Server server, String db) throws SQLException {
         Set<String> all = new HashSet<>();
-        try (Connection c = server.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id, v FROM public.ledger")) {
+        try (Connection c = server.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id, v FROM public.ledger")) {
             while (rs.next()) {
                 for (int v = 0; v <= rs.getInt(2); v++) {
                     all.add(rs.getLong(1) + ":" + v);

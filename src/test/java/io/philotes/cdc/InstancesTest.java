@@ -11,8 +11,8 @@ import java.util.Map;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
-import io.philotes.support.SourceServers;
 import io.philotes.support.ServiceProcess;
+import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
 import jakarta.json.JsonObject;
@@ -68,9 +68,7 @@ class InstancesTest {
         } finally {
             second.close();
             first.close();
-            try (Connection c = server.connect("postgres"); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
-            }
+            server.dropPipelineSlots();
         }
     }
 
@@ -108,7 +106,7 @@ class InstancesTest {
         } finally {
             owner.kill();
             other.kill();
-            server.execute("postgres", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+            server.dropPipelineSlots();
         }
     }
 

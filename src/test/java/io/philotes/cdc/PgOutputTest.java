@@ -1,5 +1,6 @@
 package io.philotes.cdc;
 
+import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -190,7 +191,7 @@ class PgOutputTest {
                 + "\"l\":9007199254740993,\"f\":1.5,\"r\":0.25,\"small\":12.50,\"huge\":\"123456789012345678901234567890.123\","
                 + "\"t\":\"zoë \\\"quoted\\\" \\\\ 表\",\"j\":\"{\\\"a\\\": [1, 2]}\",\"by\":\"\\\\x00ff\",\"arr\":\"{1,NULL,3}\","
                 + "\"ts\":\"2026-11-26 10:00:00.123456+00\",\"nothing\":null}"));
-        assertThat(Json.createReader(new java.io.StringReader(json)).readObject().getString("t"), is("zoë \"quoted\" \\ 表"));
+        assertThat(Json.createReader(new StringReader(json)).readObject().getString("t"), is("zoë \"quoted\" \\ 表"));
         PgOutput.Tuple special = inserts.get(1).tuple();
         assertThat(value(ColumnValues.FLOAT8, special.text(5)), is("\"NaN\""));
         assertThat(value(ColumnValues.NUMERIC, special.text(7)), is("\"Infinity\""));

@@ -6,12 +6,14 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
+import io.philotes.config.InvalidConfigException;
 import io.philotes.support.ApiClient;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.SourceJson;
 import io.philotes.support.TestApp;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,19 +21,15 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 /** Events past the configured retention are deleted in the background; newer ones and the counters stay. */
+@PhilotesTest(config = {"events.retention=1h", "events.prune.interval=200ms"})
 class RetentionTest {
     private static TestApp app;
     private static ApiClient api;
 
     @BeforeAll
-    static void start() {
-        app = TestApp.start(Map.of("events.retention", "1h", "events.prune.interval", "200ms"));
-        api = app.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
+    static void start(TestApp started) {
+        app = started;
+        api = started.client();
     }
 
     @Test
@@ -60,7 +58,7 @@ class RetentionTest {
 
     @Test
     void retentionIsValidated() throws SQLException {
-        org.junit.jupiter.api.Assertions.assertThrows(io.philotes.config.InvalidConfigException.class,
+        Assertions.assertThrows(InvalidConfigException.class,
                 () -> TestApp.settings(Map.of("events.retention", "forever")));
         assertThat(TestApp.settings(Map.of("events.retention", "30d")).events().retention().toDays(), is(30L));
     }

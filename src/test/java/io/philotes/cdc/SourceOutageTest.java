@@ -44,7 +44,8 @@ class SourceOutageTest {
                     {"name":"outage","host":"127.0.0.1","port":%d,"database":"postgres","username":"postgres","password":"",
                      "ssl_mode":"disable"}""".formatted(port)).json().getJsonObject("source").getString("id");
             String path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines",
-                    "{\"name\":\"outage\",\"source_id\":\"" + sourceId + "\",\"tables\":[{\"table\":\"readings\"}],\"config\":{\"snapshot\":\"never\"}}")
+                    "{\"name\":\"outage\",\"source_id\":\"" + sourceId + "\",\"tables\":[{\"table\":\"readings\"}],"
+                    + "\"config\":{\"snapshot\":\"never\"}}")
                     .json().getJsonObject("pipeline").getString("id");
             assertThat(api.post(path + "/start", "").status(), is(200));
             for (int i = 0; i < 50; i++) {

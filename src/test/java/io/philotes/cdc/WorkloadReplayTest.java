@@ -76,7 +76,7 @@ class WorkloadReplayTest {
             assertThat(api.post(captured + "/stop", "").status(), is(200));
             assertThat(api.post(copy + "/stop", "").status(), is(200));
         } finally {
-            server.execute("postgres", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+            server.dropPipelineSlots();
         }
     }
 
@@ -96,19 +96,22 @@ class WorkloadReplayTest {
                     int id = 1 + random.nextInt(60);
                     String word = words[random.nextInt(words.length)].replace("'", "''");
                     switch (random.nextInt(10)) {
-                        case 0, 1 -> st.execute("INSERT INTO public.alpha VALUES (" + (nextId++) + ", " + random.nextInt(1_000_000) + ".123456, '{\"w\": \""
-                                + word.replace("\\", "\\\\").replace("\"", "\\\"").replace("\t", "\\t") + "\"}', '\\x" + String.format("%06x", random.nextInt(1 << 20))
-                                + "', ARRAY[" + random.nextInt(9) + ", NULL], '2026-01-0" + (1 + random.nextInt(9)) + " 10:00:00+05:30', "
+                        case 0, 1 -> st.execute("INSERT INTO public.alpha VALUES (" + (nextId++) + ", " + random.nextInt(1_000_000)
+                                + ".123456, '{\"w\": \"" + word.replace("\\", "\\\\").replace("\"", "\\\"").replace("\t", "\\t") + "\"}', '\\x"
+                                + String.format("%06x", random.nextInt(1 << 20)) + "', ARRAY[" + random.nextInt(9) + ", NULL], '2026-01-0"
+                                + (1 + random.nextInt(9)) + " 10:00:00+05:30', "
                                 + (random.nextBoolean() ? "NULL" : "'" + word + "'") + ")");
                         case 2 -> st.execute("UPDATE public.alpha SET n = NULL, txt = '" + word + "' WHERE id = " + id);
                         case 3 -> st.execute("UPDATE public.alpha SET id = " + (nextId++) + " WHERE id = " + id);
                         case 4 -> st.execute("DELETE FROM public.alpha WHERE id = " + id);
                         case 5 -> st.execute("UPDATE public.beta SET k2 = k2 + 100, val = 'NaN' WHERE k1 = 'k" + (1 + random.nextInt(30)) + "'");
-                        case 6 -> st.execute("INSERT INTO public.beta VALUES ('" + word + (nextId++) + "', " + id + ", " + random.nextDouble() + ", NULL)");
+                        case 6 -> st.execute("INSERT INTO public.beta VALUES ('" + word + (nextId++) + "', " + id + ", " + random.nextDouble()
+                                             + ", NULL)");
                         case 7 -> st.execute("UPDATE public.gamma SET b = '" + word + "' WHERE ctid = (SELECT ctid FROM public.gamma WHERE a = "
                                              + random.nextInt(7) + " LIMIT 1)");
                         case 8 -> st.execute(random.nextInt(10) == 0 ? "TRUNCATE public.gamma"
-                                : "INSERT INTO public.gamma VALUES (" + random.nextInt(7) + ", " + (random.nextBoolean() ? "NULL" : "'" + word + "'") + ")");
+                                : "INSERT INTO public.gamma VALUES (" + random.nextInt(7) + ", "
+                                  + (random.nextBoolean() ? "NULL" : "'" + word + "'") + ")");
                         default -> st.execute("DELETE FROM public.gamma WHERE ctid = (SELECT ctid FROM public.gamma WHERE a = " + random.nextInt(7)
                                               + " LIMIT 1)");
                     }

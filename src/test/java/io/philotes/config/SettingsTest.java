@@ -2,6 +2,7 @@ package io.philotes.config;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.philotes.support.TestApp;
@@ -24,7 +25,7 @@ class SettingsTest {
         assertThat(s.http().bodyLimit(), is(1_048_576L));
         assertThat(s.http().rateLimit(), is(100));
         assertThat(s.http().rateBurst(), is(200));
-        assertThat(s.http().corsOrigins(), is(java.util.List.of("*")));
+        assertThat(s.http().corsOrigins(), is(List.of("*")));
         assertThat(s.db().embedded(), is(true));
         assertThat(s.db().sslMode(), is("prefer"));
     }
@@ -41,7 +42,8 @@ class SettingsTest {
         assertThat(e.problems(), hasSize(5));
         assertThat(e.problems(), hasItem("server.port (SERVER_PORT) = 'abc' is not a whole number"));
         assertThat(e.problems(), hasItem("db.pool.size (DB_POOL_SIZE) = '-3' must be between 1 and 1000"));
-        assertThat(e.problems(), hasItem("db.ssl.mode (DB_SSL_MODE) = 'sometimes' must be one of allow, disable, prefer, require, verify-ca, verify-full"));
+        assertThat(e.problems(), hasItem("db.ssl.mode (DB_SSL_MODE) = 'sometimes' must be one of allow, disable, prefer, require, verify-ca,"
+                                         + " verify-full"));
         assertThat(e.problems(), hasItem("server.grace (SERVER_GRACE) = 'soon' is not a duration (examples: 500ms, 5s, 2m, 1h, 7d, PT5S)"));
         assertThat(e.getMessage(), containsString("http.body.limit (HTTP_BODY_LIMIT) = '0' must be between 1 and"));
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 
 import javax.sql.DataSource;
 
+import io.philotes.Main;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class MigrationsTest {
         assertThat(e.getMessage(), containsString("Migration V001__metadata_schema.sql was changed after it was applied"));
 
         Map<String, String> config = Map.of("db.url", db.url(), "db.username", db.user(), "db.password", db.password());
-        RuntimeException startup = assertThrows(RuntimeException.class, () -> io.philotes.Main.start(TestApp.settings(config)));
+        RuntimeException startup = assertThrows(RuntimeException.class, () -> Main.start(TestApp.settings(config)));
         assertThat(startup.getMessage(), containsString("was changed after it was applied"));
     }
 

@@ -15,13 +15,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +35,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 /** Pipelines and their table mappings through the HTTP API, on a real metadata database and a real source. */
+@PhilotesTest(config = {"pipelines.supervise.interval=1h"})
 class PipelineApiTest {
     private static final String ODD_TABLE = "we\"ird.näme";
     /* 31 two-byte letters and one more byte: 63 bytes, PostgreSQL's limit. */
@@ -45,10 +46,10 @@ class PipelineApiTest {
     private static String otherSourceId;
 
     @BeforeAll
-    static void start() {
+    static void start(TestApp started) {
         // States are set by hand here; the supervisor, which would act on them, looks only at start-up.
-        app = TestApp.start(Map.of("pipelines.supervise.interval", "1h"));
-        api = app.client();
+        app = started;
+        api = started.client();
         SourceServers.Server server = SourceServers.logical();
         String db = server.createDatabase();
         server.execute(db, """
@@ -62,11 +63,6 @@ class PipelineApiTest {
                 """.formatted(LONGEST_TABLE));
         sourceId = createSource(SourceJson.on(server, db, "postgres", "").add("name", "pipeline-source").build());
         otherSourceId = createSource(SourceJson.on(server, db, "postgres", "").add("name", "other-source").build());
-    }
-
-    @AfterAll
-    static void stop() {
-        app.close();
     }
 
     private static String createSource(JsonObject body) {

@@ -5,15 +5,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.philotes.support.ApiClient;
-import io.philotes.support.SourceJson;
 import io.philotes.support.LogCapture;
+import io.philotes.support.PhilotesTest;
+import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
-import io.philotes.support.TestApp;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -31,20 +32,18 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The CDC pre-flight test against real PostgreSQL servers and misbehaving peers, loopback only. */
+@PhilotesTest(config = {"sources.test.timeout=2s"})
 class ConnectionTestApiTest {
     private static final String PASSWORD = "Rt7-correct-horse";
-    private static LogCapture logs;
-    private static TestApp app;
+    private static final LogCapture LOGS = LogCapture.start();
     private static ApiClient api;
     private static SourceServers.Server logical;
     private static String database;
     private static String replicator;
 
     @BeforeAll
-    static void start() {
-        logs = LogCapture.start();
-        app = TestApp.start(Map.of("sources.test.timeout", "2s"));
-        api = app.client();
+    static void start(ApiClient client) {
+        api = client;
         logical = SourceServers.logical();
         database = logical.createDatabase();
         replicator = logical.createRole(PASSWORD, true);
@@ -52,8 +51,7 @@ class ConnectionTestApiTest {
 
     @AfterAll
     static void stop() {
-        app.close();
-        logs.close();
+        LOGS.close();
     }
 
     private static JsonObject test(JsonObject body) {
@@ -65,7 +63,7 @@ class ConnectionTestApiTest {
     private static Map<String, JsonObject> checks(JsonObject report) {
         JsonArray checks = report.getJsonArray("checks");
         assertThat(checks.stream().map(c -> c.asJsonObject().getString("name")).toList(), is(ConnectionTester.CHECKS));
-        Map<String, JsonObject> byName = new java.util.LinkedHashMap<>();
+        Map<String, JsonObject> byName = new LinkedHashMap<>();
         checks.forEach(c -> byName.put(c.asJsonObject().getString("name"), c.asJsonObject()));
         return byName;
     }
@@ -128,8 +126,8 @@ class ConnectionTestApiTest {
             assertThat(status(checks, later), is("skip"));
         }
         assertThat(report.toString(), not(containsString(wrong)));
-        assertThat(logs.text(), not(containsString(wrong)));
-        assertThat(logs.text(), not(containsString(PASSWORD)));
+        assertThat(LOGS.text(), not(containsString(wrong)));
+        assertThat(LOGS.text(), not(containsString(PASSWORD)));
     }
 
     @Test

@@ -2,16 +2,16 @@ package io.philotes.source;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
-import io.philotes.support.TestApp;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,16 +21,15 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 
 /** Table discovery against a real source with awkward names and every replica identity. */
+@PhilotesTest
 class DiscoveryApiTest {
     private static final String LONG_NAME = "t" + "x".repeat(62);
-    private static TestApp app;
     private static ApiClient api;
     private static String sourcePath;
 
     @BeforeAll
-    static void start() {
-        app = TestApp.start(Map.of());
-        api = app.client();
+    static void start(ApiClient client) {
+        api = client;
         SourceServers.Server server = SourceServers.logical();
         String db = server.createDatabase();
         server.execute(db, """
@@ -56,15 +55,10 @@ class DiscoveryApiTest {
         sourcePath = "/api/v1/sources/" + api.post("/api/v1/sources", body.toString()).json().getJsonObject("source").getString("id");
     }
 
-    @AfterAll
-    static void stop() {
-        app.close();
-    }
-
     private static Map<String, JsonObject> tables(String query) {
         ApiClient.Response r = api.get(sourcePath + "/tables" + query);
         assertThat(r.toString(), r.status(), is(200));
-        Map<String, JsonObject> byName = new java.util.LinkedHashMap<>();
+        Map<String, JsonObject> byName = new LinkedHashMap<>();
         r.json().getJsonArray("tables").forEach(v -> byName.put(v.asJsonObject().getString("schema") + "." + v.asJsonObject().getString("name"),
                                                                   v.asJsonObject()));
         assertThat(r.json().getInt("count"), is(byName.size()));

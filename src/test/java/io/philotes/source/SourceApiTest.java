@@ -1,15 +1,16 @@
 package io.philotes.source;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import io.philotes.support.ApiClient;
-import io.philotes.support.SourceJson;
 import io.philotes.support.LogCapture;
+import io.philotes.support.PhilotesTest;
+import io.philotes.support.SourceJson;
 import io.philotes.support.TestApp;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -27,23 +28,22 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 /** Source CRUD through the HTTP API on a real PostgreSQL. */
+@PhilotesTest
 class SourceApiTest {
     private static final String PASSWORD = "pw-Zq81-never-shown";
-    private static LogCapture logs;
+    private static final LogCapture LOGS = LogCapture.start();
     private static TestApp app;
     private static ApiClient api;
 
     @BeforeAll
-    static void start() {
-        logs = LogCapture.start();
-        app = TestApp.start(Map.of());
-        api = app.client();
+    static void start(TestApp started) {
+        app = started;
+        api = started.client();
     }
 
     @AfterAll
     static void stop() {
-        app.close();
-        logs.close();
+        LOGS.close();
     }
 
     private static JsonObject create(String name) {
@@ -84,11 +84,11 @@ class SourceApiTest {
                                             + s.getString("id") + "'")) {
             rs.next();
             byte[] stored = rs.getBytes(1);
-            assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1), not(containsString(PASSWORD)));
+            assertThat(new String(stored, StandardCharsets.ISO_8859_1), not(containsString(PASSWORD)));
             assertThat(stored.length, is(12 + PASSWORD.length() + 16));
             assertThat(rs.getString(2), is("test1"));
         }
-        assertThat(logs.text(), not(containsString(PASSWORD)));
+        assertThat(LOGS.text(), not(containsString(PASSWORD)));
     }
 
     @Test
@@ -229,21 +229,23 @@ class SourceApiTest {
                 new Object[] {"{\"name\":\"n\",\"host\":\"postgres://h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "host"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h/path\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "host"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"a b\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "host"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d?sslfactory=org.x\",\"username\":\"u\",\"password\":\"p\"}", "database"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"" + "d".repeat(64) + "\",\"username\":\"u\",\"password\":\"p\"}", "database"},
+                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d?sslfactory=org.x\",\"username\":\"u\","
+                              + "\"password\":\"p\"}", "database"},
+                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"" + "d".repeat(64) + "\",\"username\":\"u\","
+                              + "\"password\":\"p\"}", "database"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"port\":0,\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "port"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"port\":65536,\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "port"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"port\":-1,\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "port"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"port\":\"5432\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "port"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"port\":5432.5,\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"}", "port"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"ssl_mode\":\"sometimes\"}", "ssl_mode"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"slot_name\":\"Bad-Slot\"}", "slot_name"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"publication_name\":\"1pub\"}", "publication_name"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"jdbc_url\":\"jdbc:x\"}", "jdbc_url"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"id\":\"x\"}", "id"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"status\":\"active\"}", "status"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"version\":3}", "version"},
-                new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\",\"type\":\"mysql\"}", "type"},
+                withField("\"ssl_mode\":\"sometimes\"", "ssl_mode"),
+                withField("\"slot_name\":\"Bad-Slot\"", "slot_name"),
+                withField("\"publication_name\":\"1pub\"", "publication_name"),
+                withField("\"jdbc_url\":\"jdbc:x\"", "jdbc_url"),
+                withField("\"id\":\"x\"", "id"),
+                withField("\"status\":\"active\"", "status"),
+                withField("\"version\":3", "version"),
+                withField("\"type\":\"mysql\"", "type"),
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\"}", "password"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":null}", "password"},
                 new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"username\":\"u\",\"password\":\"p\"}", "database"},
@@ -287,5 +289,10 @@ class SourceApiTest {
         ApiClient.Response r = api.put("/api/v1/sources/" + s.getString("id"), "{\"host\":null}");
         assertThat(r.json().getJsonArray("errors").getJsonObject(0).getString("field"), is("host"));
         assertThat(r.json().getJsonArray("errors").getJsonObject(0).getString("message"), startsWith("must not be null"));
+    }
+
+    /* A valid create request with one more field, and the field its error must name. */
+    private static Object[] withField(String field, String named) {
+        return new Object[] {"{\"name\":\"n\",\"host\":\"h\",\"database\":\"d\",\"username\":\"u\",\"password\":\"p\"," + field + "}", named};
     }
 }

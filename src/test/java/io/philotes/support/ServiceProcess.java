@@ -1,7 +1,9 @@
 package io.philotes.support;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The service as its own process (java -cp the test class path), on one metadata database and port across restarts. */
@@ -32,7 +34,7 @@ public final class ServiceProcess {
      * @throws IOException when no socket can be opened
      */
     public static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
@@ -57,7 +59,7 @@ public final class ServiceProcess {
                 "-cp", System.getProperty("java.class.path"), "io.philotes.Main")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().putAll(java.util.Map.of("DB_URL", metadata.url(), "DB_USERNAME", metadata.user(), "DB_PASSWORD",
+        pb.environment().putAll(Map.of("DB_URL", metadata.url(), "DB_USERNAME", metadata.user(), "DB_PASSWORD",
                 metadata.password(), "SERVER_PORT", String.valueOf(port), "SERVER_HOST", "127.0.0.1", "HTTP_RATE_LIMIT", "0",
                 "SECRETS_KEYS", TestApp.TEST_KEY, "DATA_DIR", TestPostgres.tempDir("philotes-process").toString()));
         process = pb.start();

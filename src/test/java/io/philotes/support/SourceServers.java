@@ -121,6 +121,15 @@ public final class SourceServers {
             }
         }
 
+        /**
+         * Ends the readers of the pipelines' slots and drops the slots: the server has few, and tests share
+         * it, so none stays behind.
+         */
+        public void dropPipelineSlots() {
+            execute("postgres", "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND active;"
+                    + " SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+        }
+
         public Connection connect(String database) throws SQLException {
             return DriverManager.getConnection("jdbc:postgresql://localhost:" + port() + "/" + database, "postgres", "");
         }

@@ -2,6 +2,7 @@ package io.philotes.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -170,7 +171,7 @@ public final class TestPostgres {
 
     private record Server(String host, int port, String user, String password, String description) {
         static Server fromUrl(String url, String user, String password, String description) {
-            java.net.URI uri = java.net.URI.create(url.substring("jdbc:".length()));
+            URI uri = URI.create(url.substring("jdbc:".length()));
             return new Server(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), user, password, description);
         }
 

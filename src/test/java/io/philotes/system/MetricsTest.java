@@ -33,8 +33,9 @@ class MetricsTest {
             assertThat(metrics.status(), is(200));
             assertThat(metrics.header("Content-Type").orElseThrow(), containsString("text/plain"));
             String text = metrics.body();
-            assertThat(text, containsString("philotes_http_server_requests_seconds_count{method=\"POST\",route=\"/api/v1/pipelines/{id}/start\",status=\"200\"} 1"));
-            assertThat(text, containsString("philotes_http_server_requests_seconds_count{method=\"GET\",route=\"/api/v1/sources/{id}\",status=\"404\"} 1"));
+            String requests = "philotes_http_server_requests_seconds_count";
+            assertThat(text, containsString(requests + "{method=\"POST\",route=\"/api/v1/pipelines/{id}/start\",status=\"200\"} 1"));
+            assertThat(text, containsString(requests + "{method=\"GET\",route=\"/api/v1/sources/{id}\",status=\"404\"} 1"));
             assertThat(text, containsString("philotes_pipeline_events{pipeline=\"metered\"} 42"));
             assertThat(text, containsString("philotes_pipeline_state{pipeline=\"metered\",state=\"running\"} 1"));
             assertThat(text, containsString("philotes_pipeline_state{pipeline=\"metered\",state=\"error\"} 0"));
@@ -46,7 +47,7 @@ class MetricsTest {
             assertThat(api.post(path + "/stop", "").status(), is(200));
             assertThat(api.get("/metrics").body(), containsString("philotes_pipeline_state{pipeline=\"metered\",state=\"stopped\"} 1"));
         } finally {
-            server.execute("postgres", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+            server.dropPipelineSlots();
         }
     }
 }

@@ -1,11 +1,10 @@
 package io.philotes.system;
 
 import java.time.OffsetDateTime;
-import java.util.Map;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.LogCapture;
-import io.philotes.support.TestApp;
+import io.philotes.support.PhilotesTest;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,23 +18,20 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 /** The system endpoints and the HTTP framework of the contract, through real HTTP. */
+@PhilotesTest(config = {"db.password=" + SystemApiTest.PASSWORD, "http.body.limit=1024"})
 class SystemApiTest {
-    private static final String PASSWORD = "metadata-pw-7f3c1a";
-    private static LogCapture logs;
-    private static TestApp app;
+    static final String PASSWORD = "metadata-pw-7f3c1a";
+    private static final LogCapture LOGS = LogCapture.start();
     private static ApiClient api;
 
     @BeforeAll
-    static void start() {
-        logs = LogCapture.start();
-        app = TestApp.start(Map.of("db.password", PASSWORD, "http.body.limit", "1024"));
-        api = app.client();
+    static void start(ApiClient client) {
+        api = client;
     }
 
     @AfterAll
     static void stop() {
-        app.close();
-        logs.close();
+        LOGS.close();
     }
 
     @Test
@@ -73,7 +69,7 @@ class SystemApiTest {
         assertThat(r.body(), not(containsString(PASSWORD)));
         assertThat(r.json().getJsonObject("database").getString("mode"), is("external"));
         assertThat(r.json().getJsonObject("http").getInt("body_limit"), is(1024));
-        assertThat(logs.text(), not(containsString(PASSWORD)));
+        assertThat(LOGS.text(), not(containsString(PASSWORD)));
     }
 
     @Test
@@ -120,14 +116,14 @@ class SystemApiTest {
     void everyRequestGetsOneAccessLogLine() throws InterruptedException {
         api.get("/health/live", "X-Request-ID", "access-log-probe");
         // The line is written once the response has gone out; give the server thread a moment.
-        for (int i = 0; i < 50 && !logs.text().contains("request_id=access-log-probe"); i++) {
+        for (int i = 0; i < 50 && !LOGS.text().contains("request_id=access-log-probe"); i++) {
             Thread.sleep(20);
         }
-        String line = logs.lines().stream().filter(l -> l.contains("request_id=access-log-probe")).findFirst().orElseThrow();
+        String line = LOGS.lines().stream().filter(l -> l.contains("request_id=access-log-probe")).findFirst().orElseThrow();
         assertThat(line, containsString("GET /health/live 200"));
         assertThat(line, containsString("client=127.0.0.1"));
         assertThat(line, matchesPattern("(?s).* \\d+\\.\\dms .*"));
-        assertThat(logs.lines().stream().filter(l -> l.contains("request_id=access-log-probe")).count(), is(1L));
+        assertThat(LOGS.lines().stream().filter(l -> l.contains("request_id=access-log-probe")).count(), is(1L));
     }
 
     @Test

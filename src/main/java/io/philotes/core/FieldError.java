@@ -1,4 +1,4 @@
-package io.philotes.http;
+package io.philotes.core;
 
 /**
  * One failed field rule.

@@ -1,4 +1,4 @@
-package io.philotes.http;
+package io.philotes.core;
 
 import java.util.List;
 import java.util.Map;
@@ -40,6 +40,19 @@ public final class ApiException extends RuntimeException {
 
     public static ApiException conflict(String detail) {
         return new ApiException(ProblemType.CONFLICT, detail);
+    }
+
+    /**
+     * The problem for a write whose If-Match no longer holds.
+     *
+     * @param what    the resource, e.g. "source 1b9..."
+     * @param current its current version
+     * @param given   the version the client had
+     * @return precondition-failed
+     */
+    public static ApiException stale(String what, int current, int given) {
+        return new ApiException(ProblemType.PRECONDITION_FAILED,
+                what + " is at version " + current + ", not " + given + "; fetch it again and retry");
     }
 
     public ProblemType type() {

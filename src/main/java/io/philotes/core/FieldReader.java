@@ -1,4 +1,4 @@
-package io.philotes.http;
+package io.philotes.core;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

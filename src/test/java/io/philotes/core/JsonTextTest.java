@@ -1,4 +1,4 @@
-package io.philotes.http;
+package io.philotes.core;
 
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +10,10 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-class HttpJsonTest {
+class JsonTextTest {
     @Test
     void serializedJsonParsesBackToTheSameValue() {
-        JsonObject value = HttpJson.object()
+        JsonObject value = JsonText.object()
                 .add("quote", "a\"b\\c/d")
                 .add("control", "tab\tnew\nline\rbell\u0007nul\u0000")
                 .add("unicode", "tëst 表 😀 \u2028")
@@ -21,9 +21,9 @@ class HttpJsonTest {
                 .add("big", 12345678901234567L)
                 .add("flag", false)
                 .addNull("nothing")
-                .add("list", HttpJson.array().add(1).add("x").add(HttpJson.object()))
+                .add("list", JsonText.array().add(1).add("x").add(JsonText.object()))
                 .build();
-        String text = new String(HttpJson.serialize(value), StandardCharsets.UTF_8);
+        String text = new String(JsonText.serialize(value), StandardCharsets.UTF_8);
         assertThat(Json.createReader(new StringReader(text)).readObject(), is(value));
         assertThat(text.contains("\\u0007"), is(true));
         assertThat(text.contains("\\u2028"), is(true));

@@ -1,4 +1,4 @@
-package io.philotes.http;
+package io.philotes.core;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
-
-import io.helidon.common.parameters.Parameters;
 
 /**
  * {@code ?limit=} (default 50, at most 500) and the opaque {@code ?cursor=} of newest-first lists. A
@@ -26,14 +24,15 @@ public record PageRequest(int limit, Optional<Cursor> after) {
     /**
      * Reads the paging parameters.
      *
-     * @param query the request's query parameters
+     * @param limitText  the {@code limit} parameter, or null without one
+     * @param cursorText the {@code cursor} parameter, or null without one
      * @return the page request
      * @throws ApiException validation-error for a bad limit, bad-request for a cursor that is not ours
      */
-    public static PageRequest from(Parameters query) {
+    public static PageRequest parse(String limitText, String cursorText) {
         int limit = DEFAULT_LIMIT;
-        if (query.contains("limit")) {
-            String text = query.get("limit");
+        if (limitText != null) {
+            String text = limitText;
             try {
                 limit = Integer.parseInt(text);
             } catch (NumberFormatException e) {
@@ -43,7 +42,7 @@ public record PageRequest(int limit, Optional<Cursor> after) {
                 throw ApiException.validation(List.of(new FieldError("limit", "must be a whole number from 1 to " + MAX_LIMIT)));
             }
         }
-        Optional<Cursor> after = query.contains("cursor") ? Optional.of(Cursor.decode(query.get("cursor"))) : Optional.empty();
+        Optional<Cursor> after = cursorText != null ? Optional.of(Cursor.decode(cursorText)) : Optional.empty();
         return new PageRequest(limit, after);
     }
 

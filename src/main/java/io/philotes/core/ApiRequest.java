@@ -1,0 +1,64 @@
+package io.philotes.core;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+
+import jakarta.json.JsonObject;
+
+/**
+ * What a handler reads of a request, in the API's own terms: the web layer parses and checks the HTTP
+ * parts (ids, paging, If-Match, the JSON body) and answers a bad one with a precise problem before or while
+ * the handler runs.
+ */
+public interface ApiRequest {
+    /**
+     * An id from the path.
+     *
+     * @param name the path parameter, e.g. {@code id}
+     * @return the id
+     * @throws ApiException bad-request when it is not a UUID
+     */
+    UUID pathId(String name);
+
+    /**
+     * A query parameter.
+     *
+     * @param name its name
+     * @return its value, if the request has it
+     */
+    Optional<String> query(String name);
+
+    /**
+     * An id filter from the query.
+     *
+     * @param name the query parameter, e.g. {@code source_id}
+     * @return the id, or null without the parameter
+     * @throws ApiException validation-error naming the parameter when it is not a UUID
+     */
+    UUID queryId(String name);
+
+    /**
+     * The page a list request asks for ({@code ?limit=&cursor=}).
+     *
+     * @return the page request
+     * @throws ApiException validation-error for a bad limit, bad-request for a foreign cursor
+     */
+    PageRequest page();
+
+    /**
+     * The body as one JSON object.
+     *
+     * @return the object
+     * @throws ApiException 415 for another media type, 413 beyond the size limit, 400 for anything but an object
+     */
+    JsonObject body();
+
+    /**
+     * The version a write is conditional on ({@code If-Match}).
+     *
+     * @return the version, empty without a condition
+     * @throws ApiException bad-request for a tag this API never sent
+     */
+    OptionalInt ifMatch();
+}

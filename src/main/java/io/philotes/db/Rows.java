@@ -1,0 +1,38 @@
+package io.philotes.db;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+
+import io.helidon.dbclient.DbRow;
+
+/**
+ * Typed reads of a DbClient row, straight from {@code row.column(name)}. pgjdbc reads {@code timestamptz}
+ * as a {@link Timestamp}, and DbClient has no mapper from it to {@link Instant}: that one is converted here.
+ */
+public final class Rows {
+    private Rows() {
+    }
+
+    /**
+     * A text column.
+     *
+     * @param row    the row
+     * @param column its label
+     * @return its value, or null for SQL NULL
+     */
+    public static String text(DbRow row, String column) {
+        return row.column(column).get(String.class);
+    }
+
+    /**
+     * A {@code timestamptz} column.
+     *
+     * @param row    the row
+     * @param column its label
+     * @return the instant, or null for SQL NULL
+     */
+    public static Instant instant(DbRow row, String column) {
+        Timestamp value = row.column(column).get(Timestamp.class);
+        return value == null ? null : value.toInstant();
+    }
+}

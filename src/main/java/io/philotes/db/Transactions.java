@@ -1,0 +1,60 @@
+package io.philotes.db;
+
+import java.sql.Connection;
+import java.util.function.Function;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbStatements;
+import io.helidon.dbclient.DbTransaction;
+import io.helidon.dbclient.jdbc.JdbcClientBuilder;
+
+/** Runs named statements in one DbClient transaction. */
+public final class Transactions {
+    private Transactions() {
+    }
+
+    /**
+     * Runs work in one transaction: it commits when the work returns and rolls back when it throws (the
+     * exception then goes on unchanged).
+     *
+     * @param client the client
+     * @param work   the statements, run on the transaction it is given
+     * @param <T>    result type
+     * @return what the work returned
+     */
+    public static <T> T inTransaction(DbClient client, Function<DbTransaction, T> work) {
+        DbTransaction tx = client.transaction();
+        T result;
+        try {
+            result = work.apply(tx);
+        } catch (RuntimeException | Error e) {
+            try {
+                tx.rollback();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        tx.commit();
+        return result;
+    }
+
+    /**
+     * A transaction on a connection the caller opened: a source's connection (opened to the address the
+     * host policy approved, with this project's time-outs), or a pooled one that already ran a binary
+     * COPY. DbClient takes its connections from a pool, so this one is its own pool of one; the
+     * transaction's commit or rollback closes the connection.
+     *
+     * @param connection the open connection
+     * @param statements the named statements
+     * @return a transaction on it
+     */
+    public static DbTransaction on(Connection connection, DbStatements statements) {
+        return JdbcClientBuilder.create()
+                .connectionPool(() -> connection)
+                .statements(statements)
+                .missingMapParametersAsNull(true)
+                .build()
+                .transaction();
+    }
+}

@@ -21,6 +21,7 @@ import io.philotes.system.BuildInfo;
  * commands besides {@code serve}; each failure is a {@link StartupException} with its documented exit code.
  */
 final class Commands {
+    private static final System.Logger LOG = System.getLogger(Commands.class.getName());
     private static final String USAGE = "usage: philotes [serve|migrate|reencrypt-secrets|version] [--config FILE]";
 
     private Commands() {
@@ -39,6 +40,20 @@ final class Commands {
             } catch (InvalidConfigException e) {
                 throw new StartupException(ExitCode.BAD_CONFIGURATION, e.getMessage(), null);
             }
+        }
+    }
+
+    /* Runs a command; a failure ends the process with its documented exit code. */
+    static void exitOnFailure(Runnable command) {
+        try {
+            command.run();
+        } catch (StartupException e) {
+            System.err.println("philotes: " + e.getMessage());
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            System.exit(e.exitCode().code());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "Philotes failed to start", e);
+            System.exit(ExitCode.FAILURE.code());
         }
     }
 

@@ -40,8 +40,6 @@ import io.philotes.system.OpenApiHandler;
 
 /** Wires Philotes: configuration, database, stores, services, the routing table, the server. */
 public final class Main {
-    private static final System.Logger LOG = System.getLogger(Main.class.getName());
-
     private Main() {
     }
 
@@ -52,7 +50,7 @@ public final class Main {
      */
     public static void main(String[] args) {
         LogConfig.configureRuntime();
-        try {
+        Commands.exitOnFailure(() -> {
             Commands.Invocation invocation = Commands.parse(args);
             switch (invocation.command()) {
                 case "version" -> Commands.version();
@@ -60,14 +58,7 @@ public final class Main {
                 case "reencrypt-secrets" -> Commands.reencryptSecrets(invocation.settings());
                 default -> Runtime.getRuntime().addShutdownHook(new Thread(start(invocation.settings())::close, "philotes-shutdown"));
             }
-        } catch (StartupException e) {
-            System.err.println("philotes: " + e.getMessage());
-            LOG.log(System.Logger.Level.ERROR, e.getMessage());
-            System.exit(e.exitCode().code());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "Philotes failed to start", e);
-            System.exit(ExitCode.FAILURE.code());
-        }
+        });
     }
 
     /**

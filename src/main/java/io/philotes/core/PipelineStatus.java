@@ -12,6 +12,8 @@ public enum PipelineStatus {
     /** The words, for messages: "stopped, starting, running, stopping, error". */
     public static final String WORDS = Arrays.stream(values()).map(PipelineStatus::text).collect(Collectors.joining(", "));
 
+    private final String text = name().toLowerCase(Locale.ROOT);
+
     /**
      * A status from its word.
      *
@@ -19,7 +21,12 @@ public enum PipelineStatus {
      * @return the status, empty for any other text
      */
     public static Optional<PipelineStatus> parse(String text) {
-        return Arrays.stream(values()).filter(s -> s.text().equals(text)).findFirst();
+        for (PipelineStatus status : values()) {
+            if (status.text.equals(text)) {
+                return Optional.of(status);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -39,7 +46,7 @@ public enum PipelineStatus {
      * @return e.g. {@code running}
      */
     public String text() {
-        return name().toLowerCase(Locale.ROOT);
+        return text;
     }
 
     /**

@@ -17,6 +17,8 @@ public enum SourceStatus {
     /** The words, for messages: "inactive, active, error". */
     public static final String WORDS = Arrays.stream(values()).map(SourceStatus::text).collect(Collectors.joining(", "));
 
+    private final String text = name().toLowerCase(Locale.ROOT);
+
     /**
      * A status from its word.
      *
@@ -24,7 +26,12 @@ public enum SourceStatus {
      * @return the status, empty for any other text
      */
     public static Optional<SourceStatus> parse(String text) {
-        return Arrays.stream(values()).filter(s -> s.text().equals(text)).findFirst();
+        for (SourceStatus status : values()) {
+            if (status.text.equals(text)) {
+                return Optional.of(status);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -54,6 +61,6 @@ public enum SourceStatus {
      * @return e.g. {@code active}
      */
     public String text() {
-        return name().toLowerCase(Locale.ROOT);
+        return text;
     }
 }

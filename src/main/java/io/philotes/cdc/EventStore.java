@@ -19,10 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 import io.philotes.core.PipelineStatus;
@@ -147,6 +146,7 @@ public final class EventStore {
             if (tx.createNamedUpdate("stream-advance").params(p).execute() != 1) {
                 throw new IllegalStateException("The stored stream of pipeline " + state.pipelineId() + " moved while this instance wrote it");
             }
+            return null;
         });
         return new StreamState(state.pipelineId(), state.slotName(), state.publicationName(), state.slotCreated(),
                                state.publicationCreated(), state.startLsn(), next.snapshotDone(), next.lastCommitLsn(),
@@ -189,7 +189,7 @@ public final class EventStore {
      * Binary COPY has no DbClient API, so the events go in over plain JDBC first; the statements that follow
      * run through DbClient on the same connection, and all of it commits as one transaction.
      */
-    private void transactionAfterCopy(InputStream copy, Consumer<DbExecute> work) {
+    private void transactionAfterCopy(InputStream copy, Function<DbTransaction, Object> work) {
         Connection c;
         try {
             c = database.dataSource().getConnection();
@@ -207,13 +207,7 @@ public final class EventStore {
             close(c, e);
             throw e instanceof RuntimeException r ? r : new IllegalStateException("Storing events failed: " + e.getMessage(), e);
         }
-        try {
-            work.accept(tx);
-        } catch (RuntimeException | Error e) {
-            tx.rollback();
-            throw e;
-        }
-        tx.commit();
+        Transactions.complete(tx, work);
     }
 
     private static void close(Connection c, Exception failure) {

@@ -23,7 +23,18 @@ public final class Transactions {
      * @return what the work returned
      */
     public static <T> T inTransaction(DbClient client, Function<DbTransaction, T> work) {
-        DbTransaction tx = client.transaction();
+        return complete(client.transaction(), work);
+    }
+
+    /**
+     * Runs work in a transaction that is open, then commits it; rolls it back when the work throws.
+     *
+     * @param tx   the transaction
+     * @param work the statements
+     * @param <T>  result type
+     * @return what the work returned
+     */
+    public static <T> T complete(DbTransaction tx, Function<DbTransaction, T> work) {
         T result;
         try {
             result = work.apply(tx);

@@ -1,5 +1,5 @@
 /**
- * The metadata database: the embedded or external PostgreSQL, its connection pool, the named statements
- * loaded from {@code sql/statements}, the versioned migrations and the monitor that tracks availability.
+ * The metadata database: Helidon DbClient on a HikariCP pool running the named statements of
+ * {@code sql/statements}, the embedded or external PostgreSQL, the migrations and the availability monitor.
  */
 package io.philotes.db;

@@ -1,5 +1,5 @@
 /**
- * The HTTP framework every resource shares: RFC 9457 problem details, request ids, the access log, CORS,
- * per-client rate limiting, the body-size limit, JSON reading and writing, and routing fallbacks.
+ * The web layer: the routing table's adapter between Helidon and the plain-Java handlers, RFC 9457 problem
+ * rendering, ETag/If-Match, request ids, the access log, CORS, per-client rate limiting and the body limit.
  */
 package io.philotes.http;

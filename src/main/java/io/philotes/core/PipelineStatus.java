@@ -1,44 +1,15 @@
 package io.philotes.core;
 
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.stream.Collectors;
 
 /** Where a pipeline stands; in JSON and in the metadata database as the lower-case word. */
 public enum PipelineStatus {
     STOPPED, STARTING, RUNNING, STOPPING, ERROR;
 
-    /** The words, for messages: "stopped, starting, running, stopping, error". */
-    public static final String WORDS = Arrays.stream(values()).map(PipelineStatus::text).collect(Collectors.joining(", "));
+    /** The words: stopped, starting, running, stopping, error. */
+    public static final Words<PipelineStatus> WORDS = new Words<>(PipelineStatus.class, "pipeline status");
 
     private final String text = name().toLowerCase(Locale.ROOT);
-
-    /**
-     * A status from its word.
-     *
-     * @param text the word, e.g. {@code running}
-     * @return the status, empty for any other text
-     */
-    public static Optional<PipelineStatus> parse(String text) {
-        for (PipelineStatus status : values()) {
-            if (status.text.equals(text)) {
-                return Optional.of(status);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * A status as stored.
-     *
-     * @param text the stored word
-     * @return the status
-     * @throws IllegalStateException for a word this build does not know
-     */
-    public static PipelineStatus stored(String text) {
-        return parse(text).orElseThrow(() -> new IllegalStateException("Unknown pipeline status '" + text + "' in the metadata database"));
-    }
 
     /**
      * The word in JSON and in the database.
@@ -74,6 +45,6 @@ public enum PipelineStatus {
      * @return e.g. {@code running}, or {@code in error (the engine keeps retrying)}
      */
     public String describe() {
-        return this == ERROR ? "in error (the engine keeps retrying)" : text();
+        return this == ERROR ? "in error (the engine keeps retrying)" : text;
     }
 }

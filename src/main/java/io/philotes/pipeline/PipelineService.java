@@ -81,8 +81,8 @@ public final class PipelineService {
     }
 
     PageRequest.Page<Pipeline> list(String statusText, UUID sourceId, PageRequest page) {
-        PipelineStatus status = statusText == null ? null : PipelineStatus.parse(statusText).orElseThrow(() -> ApiException.validation(
-                List.of(new FieldError("status", "must be one of " + PipelineStatus.WORDS))));
+        PipelineStatus status = statusText == null ? null : PipelineStatus.WORDS.parse(statusText).orElseThrow(() -> ApiException.validation(
+                List.of(new FieldError("status", "must be one of " + PipelineStatus.WORDS.list()))));
         return page.page(repository.list(status, sourceId, page), repository.count(status, sourceId),
                          p -> new PageRequest.Cursor(p.createdAt(), p.id()));
     }

@@ -108,7 +108,7 @@ public final class SourceRepository {
         return new Source(r.column("id").get(UUID.class), Rows.text(r, "name"), Rows.text(r, "type"), Rows.text(r, "host"),
                           r.column("port").get(Integer.class), Rows.text(r, "database"), Rows.text(r, "username"), sealed(r),
                           Rows.text(r, "ssl_mode"), Rows.text(r, "slot_name"), Rows.text(r, "publication_name"),
-                          SourceStatus.stored(Rows.text(r, "status")), Rows.instant(r, "last_tested_at"), Rows.instant(r, "created_at"),
+                          SourceStatus.WORDS.stored(Rows.text(r, "status")), Rows.instant(r, "last_tested_at"), Rows.instant(r, "created_at"),
                           Rows.instant(r, "updated_at"), r.column("version").get(Integer.class));
     }
 

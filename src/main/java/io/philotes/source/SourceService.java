@@ -51,8 +51,8 @@ public final class SourceService {
     }
 
     PageRequest.Page<Source> list(String statusText, PageRequest page) {
-        SourceStatus status = statusText == null ? null : SourceStatus.parse(statusText).orElseThrow(() -> ApiException.validation(
-                List.of(new FieldError("status", "must be one of " + SourceStatus.WORDS))));
+        SourceStatus status = statusText == null ? null : SourceStatus.WORDS.parse(statusText).orElseThrow(() -> ApiException.validation(
+                List.of(new FieldError("status", "must be one of " + SourceStatus.WORDS.list()))));
         return page.page(repository.list(status, page), repository.count(status), s -> new PageRequest.Cursor(s.createdAt(), s.id()));
     }
 

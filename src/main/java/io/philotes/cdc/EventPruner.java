@@ -3,6 +3,7 @@ package io.philotes.cdc;
 import java.time.Duration;
 
 import io.helidon.dbclient.DbClient;
+import io.philotes.db.DatabaseErrors;
 
 /**
  * Deletes captured events older than the retention, in the background, a bounded number per statement so
@@ -41,7 +42,7 @@ public final class EventPruner implements AutoCloseable {
                     return;
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "Pruning old events failed (retried in {0} s): {1}", interval.toSeconds(),
-                            e.getMessage());
+                            DatabaseErrors.message(e));
                 }
             }
         });

@@ -207,15 +207,24 @@ public final class EventStore {
             close(c, e);
             throw e instanceof RuntimeException r ? r : new IllegalStateException("Storing events failed: " + e.getMessage(), e);
         }
-        Transactions.complete(tx, work);
+        try {
+            Transactions.complete(tx, work);
+        } finally {
+            // The transaction's end returns the connection; should it not have (the work failed before its first
+            // statement), this does, rolled back. Closing a returned connection again does nothing.
+            close(c, null);
+        }
     }
 
     private static void close(Connection c, Exception failure) {
-        try {
-            c.rollback();
-            c.close();
+        try (c) {
+            if (!c.isClosed() && !c.getAutoCommit()) {
+                c.rollback();
+            }
         } catch (SQLException e) {
-            failure.addSuppressed(e);
+            if (failure != null) {
+                failure.addSuppressed(e);
+            }
         }
     }
 

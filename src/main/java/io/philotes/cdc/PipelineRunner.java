@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import io.philotes.db.DatabaseErrors;
 import io.philotes.source.SourceConnector;
 import io.philotes.source.SourceFailure;
 import io.philotes.source.TableDiscovery.TableName;
@@ -523,7 +524,8 @@ final class PipelineRunner implements Runnable {
         try {
             report.run();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Pipeline {0}: its state could not be recorded: {1}", spec.name(), e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "Pipeline {0}: its state could not be recorded: {1}", spec.name(),
+                    DatabaseErrors.message(e));
         }
     }
 
@@ -565,8 +567,7 @@ final class PipelineRunner implements Runnable {
         if (e instanceof SourceFailure f) {
             return f.kind().label() + ": " + f.getMessage();
         }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.replace('\n', ' ');
+        return DatabaseErrors.message(e).replace('\n', ' ');
     }
 
     private static Duration backoff(int failures) {

@@ -37,6 +37,23 @@ public final class DatabaseErrors {
         return false;
     }
 
+    /**
+     * A failure's message with the database's own reason: DbClient's exceptions say only that a statement
+     * failed, and the driver's exception beneath says why. Never SQL text or parameter values.
+     *
+     * @param error any throwable
+     * @return e.g. "Failed to execute statement: ERROR: could not extend file ..."
+     */
+    public static String message(Throwable error) {
+        String outer = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        for (Throwable t = error.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getMessage() != null && !outer.contains(sql.getMessage())) {
+                return outer + ": " + sql.getMessage();
+            }
+        }
+        return outer;
+    }
+
     /** SQLSTATE of a unique-constraint violation. */
     public static final String UNIQUE_VIOLATION = "23505";
     /** SQLSTATE of a foreign-key violation. */

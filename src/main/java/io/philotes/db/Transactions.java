@@ -39,14 +39,39 @@ public final class Transactions {
         try {
             result = work.apply(tx);
         } catch (RuntimeException | Error e) {
-            try {
-                tx.rollback();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            rollback(tx, e);
             throw e;
         }
         tx.commit();
+        return result;
+    }
+
+    private static void rollback(DbTransaction tx, Throwable failure) {
+        try {
+            tx.rollback();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Runs reads in a transaction, then rolls it back. A failure of the reads goes on unchanged (a rollback
+     * that then fails too, on a connection the failure broke, is added to it as suppressed).
+     *
+     * @param tx   the transaction
+     * @param work the reads
+     * @param <T>  result type
+     * @return what the reads returned
+     */
+    public static <T> T readOnly(DbTransaction tx, Function<DbTransaction, T> work) {
+        T result;
+        try {
+            result = work.apply(tx);
+        } catch (RuntimeException | Error e) {
+            rollback(tx, e);
+            throw e;
+        }
+        tx.rollback();
         return result;
     }
 

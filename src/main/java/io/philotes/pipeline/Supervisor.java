@@ -2,6 +2,8 @@ package io.philotes.pipeline;
 
 import java.time.Duration;
 
+import io.philotes.db.DatabaseErrors;
+
 /**
  * Looks at the pipelines every few seconds ({@link PipelineService#supervise()}): resumes those wanted
  * running at start-up, takes over those of an instance that died, and stops here those stopped elsewhere.
@@ -35,7 +37,7 @@ public final class Supervisor implements AutoCloseable {
                     pipelines.supervise();
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "Supervising the pipelines failed (retried in {0} ms): {1}",
-                            interval.toMillis(), e.getMessage());
+                            interval.toMillis(), DatabaseErrors.message(e));
                 }
                 try {
                     Thread.sleep(interval);

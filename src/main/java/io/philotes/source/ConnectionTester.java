@@ -5,6 +5,7 @@ import java.net.Socket;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -192,8 +193,28 @@ public final class ConnectionTester {
                            String.valueOf(maxSenders - usedSenders), ">= 1")
                     : fail("wal_senders_free", "all " + maxSenders + " WAL senders are in use", "0", ">= 1",
                            "ALTER SYSTEM SET max_wal_senders = " + (maxSenders + 4) + "; -- then restart PostgreSQL"));
-            timed("publication", () -> publication(c));
-            timed("slot", () -> slot(c));
+            timed("publication", () -> isolated(() -> publication(c)));
+            timed("slot", () -> isolated(() -> slot(c)));
+        }
+
+        /*
+         * A savepoint around an independent check: one the server fails (a statement_timeout on a large catalog,
+         * say) must not leave the transaction the next check runs in aborted. DbClient has no savepoint API.
+         */
+        private Check isolated(CheckedSupplier<Check> check) throws SQLException {
+            Savepoint savepoint = connection.setSavepoint();
+            try {
+                Check result = check.get();
+                connection.releaseSavepoint(savepoint);
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback(savepoint);
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
         }
 
         private Check publication(DbTransaction c) throws SQLException {

@@ -96,12 +96,7 @@ public final class TableDiscovery {
             c.setReadOnly(true);
             // Columns of a large catalog arrive in batches rather than all at once.
             c.unwrap(PGConnection.class).setDefaultFetchSize(FETCH_SIZE);
-            DbTransaction tx = Transactions.on(c, sql.forDbClient());
-            try {
-                return work.apply(tx);
-            } finally {
-                tx.rollback();
-            }
+            return Transactions.readOnly(Transactions.on(c, sql.forDbClient()), work);
         } catch (SQLException | RuntimeException e) {
             if (e instanceof SourceFailure failure) {
                 throw failure;

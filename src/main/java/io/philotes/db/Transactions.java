@@ -1,6 +1,7 @@
 package io.philotes.db;
 
 import java.sql.Connection;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.helidon.dbclient.DbClient;
@@ -35,23 +36,7 @@ public final class Transactions {
      * @return what the work returned
      */
     public static <T> T complete(DbTransaction tx, Function<DbTransaction, T> work) {
-        T result;
-        try {
-            result = work.apply(tx);
-        } catch (RuntimeException | Error e) {
-            rollback(tx, e);
-            throw e;
-        }
-        tx.commit();
-        return result;
-    }
-
-    private static void rollback(DbTransaction tx, Throwable failure) {
-        try {
-            tx.rollback();
-        } catch (RuntimeException e) {
-            failure.addSuppressed(e);
-        }
+        return run(tx, work, DbTransaction::commit);
     }
 
     /**
@@ -64,15 +49,7 @@ public final class Transactions {
      * @return what the reads returned
      */
     public static <T> T readOnly(DbTransaction tx, Function<DbTransaction, T> work) {
-        T result;
-        try {
-            result = work.apply(tx);
-        } catch (RuntimeException | Error e) {
-            rollback(tx, e);
-            throw e;
-        }
-        tx.rollback();
-        return result;
+        return run(tx, work, DbTransaction::rollback);
     }
 
     /**
@@ -92,5 +69,22 @@ public final class Transactions {
                 .missingMapParametersAsNull(true)
                 .build()
                 .transaction();
+    }
+
+    /* The work, then the end it asks for; a failed work rolls back instead and goes on unchanged. */
+    private static <T> T run(DbTransaction tx, Function<DbTransaction, T> work, Consumer<DbTransaction> end) {
+        T result;
+        try {
+            result = work.apply(tx);
+        } catch (RuntimeException | Error e) {
+            try {
+                tx.rollback();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        end.accept(tx);
+        return result;
     }
 }

@@ -12,6 +12,7 @@ public enum ProblemType {
     PRECONDITION_FAILED(412, "precondition-failed", "Precondition failed"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),
+    UNPROCESSABLE_CONTENT(422, "unprocessable-content", "Unprocessable content"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),
     INTERNAL_ERROR(500, "internal-error", "Internal error"),
     SOURCE_UNREACHABLE(502, "source-unreachable", "Source unreachable"),

@@ -2,6 +2,7 @@ package io.philotes.source;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -64,6 +65,13 @@ public final class SourceService {
         if (d.type() != null && !d.type().equals(current.type())) {
             throw ApiException.validation(List.of(new FieldError("type", "cannot be changed")));
         }
+        if (d.password() == null && movesEndpoint(d, current)) {
+            // The stored password was given for the endpoint it is stored with; it must never follow the source
+            // to another server (one that asks for a cleartext password would receive it).
+            throw new ApiException(ProblemType.UNPROCESSABLE_CONTENT, "Source " + id + " keeps its password only for the endpoint it was"
+                    + " given for; send the password again to change host, port, database, username or ssl_mode",
+                    List.of(new FieldError("password", "is required when host, port, database, username or ssl_mode change")), Map.of());
+        }
         SecretBox.Sealed password = d.password() != null ? secrets.seal(d.password(), id.toString()) : current.password();
         Source changed = new Source(id, or(d.name(), current.name()), current.type(), or(d.host(), current.host()),
                 d.port() != null ? d.port() : current.port(), or(d.database(), current.database()), or(d.username(), current.username()),
@@ -79,6 +87,14 @@ public final class SourceService {
         } catch (RuntimeException e) {
             throw duplicateName(e, changed.name());
         }
+    }
+
+    /* Whether the update points the stored password at another server, database, user or TLS setting. */
+    private static boolean movesEndpoint(SourceDraft d, Source current) {
+        return d.host() != null && !d.host().equals(current.host()) || d.port() != null && d.port() != current.port()
+                || d.database() != null && !d.database().equals(current.database())
+                || d.username() != null && !d.username().equals(current.username())
+                || d.sslMode() != null && !d.sslMode().equals(current.sslMode());
     }
 
     void delete(UUID id, OptionalInt ifMatch) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.CleartextPasswordServer;
 import io.philotes.support.LogCapture;
 import io.philotes.support.PhilotesTest;
 import io.philotes.support.SourceJson;
@@ -168,7 +169,7 @@ class SourceApiTest {
         assertThat(r.getInt("version"), is(2));
         assertThat(renamed.header("ETag").orElseThrow(), is("\"2\""));
 
-        JsonObject moved = api.put(path, "{\"port\":6543}").json().getJsonObject("source");
+        JsonObject moved = api.put(path, "{\"port\":6543,\"password\":\"" + PASSWORD + "\"}").json().getJsonObject("source");
         assertThat(moved.getInt("port"), is(6543));
         assertThat(moved.getString("status"), is("inactive"));
         assertThat(moved.getString("publication_name"), is("pub_x"));
@@ -178,6 +179,31 @@ class SourceApiTest {
 
         ApiClient.Response typeChange = api.put(path, "{\"type\":\"mysql\"}");
         assertThat(typeChange.problemSlug(), is("validation-error"));
+    }
+
+    @Test
+    void aStoredPasswordNeverFollowsTheSourceToAnotherEndpoint() throws Exception {
+        try (CleartextPasswordServer hostile = new CleartextPasswordServer()) {
+            JsonObject s = create("walk-out");
+            String path = "/api/v1/sources/" + s.getString("id");
+            for (String change : List.of("{\"port\":" + hostile.port() + "}", "{\"host\":\"127.0.0.1\",\"port\":" + hostile.port() + "}",
+                                         "{\"database\":\"other\"}", "{\"username\":\"other\"}", "{\"ssl_mode\":\"disable\"}")) {
+                ApiClient.Response r = api.put(path, change);
+                assertThat(change + " -> " + r, r.status(), is(422));
+                assertThat(r.problemSlug(), is("unprocessable-content"));
+                assertThat(r.json().getJsonArray("errors").getJsonObject(0).getString("field"), is("password"));
+            }
+            JsonObject unchanged = api.get(path).json().getJsonObject("source");
+            assertThat(unchanged.getInt("port"), is(s.getInt("port")));
+            assertThat(unchanged.getInt("version"), is(1));
+            api.post(path + "/test", "");
+            // The same values again move nothing, so no password is needed; a new endpoint with its own password is fine.
+            assertThat(api.put(path, "{\"host\":\"" + s.getString("host") + "\",\"port\":" + s.getInt("port") + "}").status(), is(200));
+            assertThat(api.put(path, "{\"host\":\"127.0.0.1\",\"port\":" + hostile.port() + ",\"ssl_mode\":\"disable\","
+                                     + "\"password\":\"given-for-this-one\"}").status(), is(200));
+            api.post(path + "/test", "");
+            assertThat(hostile.received(), is(List.of("given-for-this-one")));
+        }
     }
 
     @Test

@@ -15,7 +15,7 @@ import io.philotes.core.ApiException;
 import io.philotes.core.ProblemType;
 
 /**
- * Cross-origin resource sharing as the contract fixes it: configured origins (default any), the API's
+ * Cross-origin resource sharing as the contract fixes it: configured origins (default none), the API's
  * methods and headers, exposed {@code X-Request-ID}, {@code ETag} and {@code Location}, 12 h preflight cache.
  */
 public final class Cors implements Filter {

@@ -25,7 +25,7 @@ class SettingsTest {
         assertThat(s.http().bodyLimit(), is(1_048_576L));
         assertThat(s.http().rateLimit(), is(100));
         assertThat(s.http().rateBurst(), is(200));
-        assertThat(s.http().corsOrigins(), is(List.of("*")));
+        assertThat(s.http().corsOrigins(), is(List.of()));
         assertThat(s.db().embedded(), is(true));
         assertThat(s.db().sslMode(), is("prefer"));
     }

@@ -18,7 +18,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 /** The system endpoints and the HTTP framework of the contract, through real HTTP. */
-@PhilotesTest(config = {"db.password=" + SystemApiTest.PASSWORD, "http.body.limit=1024"})
+@PhilotesTest(config = {"db.password=" + SystemApiTest.PASSWORD, "http.body.limit=1024", "http.cors.origins=https://dashboard.example"})
 class SystemApiTest {
     static final String PASSWORD = "metadata-pw-7f3c1a";
     private static final LogCapture LOGS = LogCapture.start();
@@ -132,7 +132,8 @@ class SystemApiTest {
                 "Origin", "https://dashboard.example", "Access-Control-Request-Method", "PUT",
                 "Access-Control-Request-Headers", "If-Match");
         assertThat(r.status(), is(204));
-        assertThat(r.header("Access-Control-Allow-Origin").orElseThrow(), is("*"));
+        assertThat(r.header("Access-Control-Allow-Origin").orElseThrow(), is("https://dashboard.example"));
+        assertThat(r.header("Vary").orElseThrow(), is("Origin"));
         assertThat(r.header("Access-Control-Allow-Methods").orElseThrow(), is("GET, POST, PUT, PATCH, DELETE, OPTIONS"));
         assertThat(r.header("Access-Control-Allow-Headers").orElseThrow(), containsString("If-Match"));
         assertThat(r.header("Access-Control-Max-Age").orElseThrow(), is("43200"));
@@ -141,9 +142,13 @@ class SystemApiTest {
     @Test
     void corsHeadersOnOrdinaryResponses() {
         ApiClient.Response r = api.get("/api/v1/version", "Origin", "https://dashboard.example");
-        assertThat(r.header("Access-Control-Allow-Origin").orElseThrow(), is("*"));
+        assertThat(r.header("Access-Control-Allow-Origin").orElseThrow(), is("https://dashboard.example"));
         assertThat(r.header("Access-Control-Expose-Headers").orElseThrow(), is("X-Request-ID, ETag, Location"));
         assertThat(api.get("/api/v1/version").header("Access-Control-Allow-Origin").isPresent(), is(false));
+        ApiClient.Response other = api.get("/api/v1/version", "Origin", "https://evil.example");
+        assertThat(other.header("Access-Control-Allow-Origin").isPresent(), is(false));
+        assertThat(api.send("OPTIONS", "/api/v1/version", null, "Origin", "https://evil.example", "Access-Control-Request-Method", "PUT")
+                .status(), is(403));
     }
 
     @Test

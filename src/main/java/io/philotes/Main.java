@@ -22,6 +22,7 @@ import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
 import io.philotes.http.RateLimiter;
 import io.philotes.http.RequestGuards;
+import io.philotes.net.OwnEndpoints;
 import io.philotes.pipeline.PipelineHandler;
 import io.philotes.pipeline.PipelineRepository;
 import io.philotes.pipeline.PipelineService;
@@ -77,7 +78,8 @@ public final class Main {
         Thread.ofVirtual().name("philotes-first-database-check").start(firstCheck);
 
         Settings.Sources s = settings.sources();
-        SourceConnector connector = new SourceConnector(s.hostPolicy());
+        OwnEndpoints own = new OwnEndpoints(database.endpoints(), settings.server().port());
+        SourceConnector connector = new SourceConnector(s.hostPolicy(), own);
         SourceService sources = new SourceService(new SourceRepository(database.client()), Commands.secretBox(settings, database),
                 new ConnectionTester(connector, statements, s.testTimeout(), s.testConcurrency()),
                 new TableDiscovery(connector, statements, s.testTimeout(), s.discoveryTimeout()));
@@ -102,6 +104,7 @@ public final class Main {
                 .any(Problems::notFound);
 
         Philotes philotes = Philotes.serve(settings, routing, firstCheck, database, monitor, accessLog, List.of(supervisor, engine, pruner));
+        own.listening(philotes.port());
         monitor.whenReady(supervisor::start);
         pruner.start();
         return philotes;

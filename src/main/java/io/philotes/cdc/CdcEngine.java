@@ -168,7 +168,7 @@ public final class CdcEngine implements AutoCloseable {
         if (state.isEmpty()) {
             return;
         }
-        InetAddress address = connector.resolve(spec.source().host());
+        InetAddress address = connector.approve(spec.source());
         try (Connection c = connector.connect(spec.source(), address, sourceTimeout, false)) {
             if (state.get().slotCreated()) {
                 PipelineRunner.dropSlot(c, state.get().slotName());

@@ -100,7 +100,7 @@ final class PipelineRunner implements Runnable {
      * imports the new slot's snapshot), where DbClient would close it after each statement.
      */
     private void stream() throws SQLException {
-        InetAddress address = connector.resolve(spec.source().host());
+        InetAddress address = connector.approve(spec.source());
         try (Connection sql = connector.connect(spec.source(), address, timeout, false);
              Connection replication = connector.connect(spec.source(), address, timeout, true)) {
             sameTextForms(sql);

@@ -1,6 +1,9 @@
 package io.philotes.db;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 
 import javax.sql.DataSource;
 
@@ -9,6 +12,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import io.philotes.config.Settings;
+import io.philotes.net.OwnEndpoints;
+import org.postgresql.Driver;
 
 /**
  * The metadata database: Helidon DbClient running the named statements of {@code sql/statements} on a
@@ -20,8 +25,11 @@ public final class Database implements AutoCloseable {
     private final SqlStatements statements;
     private final EmbeddedDatabase embedded;
     private final String description;
+    private final List<OwnEndpoints.Target> endpoints;
 
-    private Database(HikariDataSource pool, SqlStatements statements, EmbeddedDatabase embedded, String description) {
+    private Database(HikariDataSource pool, SqlStatements statements, EmbeddedDatabase embedded, String description,
+                     List<OwnEndpoints.Target> endpoints) {
+        this.endpoints = endpoints;
         this.pool = pool;
         this.statements = statements;
         this.embedded = embedded;
@@ -69,7 +77,8 @@ public final class Database implements AutoCloseable {
             config.setUsername(embedded.user());
             config.addDataSourceProperty("sslmode", "disable");
             return new Database(new HikariDataSource(config), statements, embedded,
-                                "embedded PostgreSQL on localhost:" + embedded.port());
+                                "embedded PostgreSQL on localhost:" + embedded.port(),
+                                List.of(new OwnEndpoints.Target("localhost", embedded.port(), null)));
         }
         config.setJdbcUrl(db.url());
         if (!db.username().isBlank()) {
@@ -79,7 +88,7 @@ public final class Database implements AutoCloseable {
             config.setPassword(db.password());
         }
         config.addDataSourceProperty("sslmode", db.sslMode());
-        return new Database(new HikariDataSource(config), statements, null, "PostgreSQL at " + db.redactedUrl());
+        return new Database(new HikariDataSource(config), statements, null, "PostgreSQL at " + db.redactedUrl(), endpoints(db.url()));
     }
 
     public DbClient client() {
@@ -107,6 +116,31 @@ public final class Database implements AutoCloseable {
      */
     public String description() {
         return description;
+    }
+
+    /**
+     * Where the metadata database listens, for the sources that must never point at it.
+     *
+     * @return its endpoints; the embedded server's with no database (every database on it is private)
+     */
+    public List<OwnEndpoints.Target> endpoints() {
+        return endpoints;
+    }
+
+    /* The URL's hosts, ports and database, as pgjdbc itself reads them. */
+    private static List<OwnEndpoints.Target> endpoints(String url) {
+        Properties parsed = Driver.parseURL(url, null);
+        if (parsed == null) {
+            return List.of();
+        }
+        String[] hosts = parsed.getProperty("PGHOST", "localhost").split(",");
+        String[] ports = parsed.getProperty("PGPORT", "5432").split(",");
+        List<OwnEndpoints.Target> targets = new ArrayList<>();
+        for (int i = 0; i < hosts.length; i++) {
+            targets.add(new OwnEndpoints.Target(hosts[i], Integer.parseInt(ports[Math.min(i, ports.length - 1)]),
+                                                parsed.getProperty("PGDBNAME", "")));
+        }
+        return List.copyOf(targets);
     }
 
     public boolean embedded() {

@@ -109,7 +109,7 @@ public final class ConnectionTester {
         public void run() {
             try {
                 InetAddress address = step("host_policy", () -> {
-                    InetAddress a = connector.resolve(spec.host());
+                    InetAddress a = connector.approve(spec);
                     return new Outcome<>(a, pass("host_policy", spec.host() + " resolves to " + a.getHostAddress() + ", which the host policy allows",
                                                  a.getHostAddress(), null));
                 });

@@ -19,6 +19,7 @@ import java.util.Properties;
 import javax.net.ssl.SSLException;
 
 import io.philotes.net.HostPolicy;
+import io.philotes.net.OwnEndpoints;
 import io.philotes.net.PinnedSocketFactory;
 import org.postgresql.Driver;
 
@@ -30,9 +31,26 @@ import org.postgresql.Driver;
 public final class SourceConnector {
     private static final Driver DRIVER = new Driver();
     private final HostPolicy policy;
+    private final OwnEndpoints own;
 
-    public SourceConnector(HostPolicy policy) {
+    public SourceConnector(HostPolicy policy, OwnEndpoints own) {
         this.policy = policy;
+        this.own = own;
+    }
+
+    /**
+     * Resolves and checks a source's host, and that its endpoint is not one of the service's own.
+     *
+     * @param spec the source
+     * @return the address to connect to
+     * @throws SourceFailure with cause {@code unknown host} or {@code denied}
+     */
+    public InetAddress approve(SourceSpec spec) {
+        InetAddress address = resolve(spec.host());
+        own.refusal(address, spec.port(), spec.database()).ifPresent(reason -> {
+            throw new SourceFailure(SourceFailure.Cause.DENIED, reason);
+        });
+        return address;
     }
 
     /**
@@ -42,7 +60,7 @@ public final class SourceConnector {
      * @return the address to connect to
      * @throws SourceFailure with cause {@code unknown host} or {@code denied}
      */
-    public InetAddress resolve(String host) {
+    private InetAddress resolve(String host) {
         try {
             return policy.check(host);
         } catch (UnknownHostException e) {

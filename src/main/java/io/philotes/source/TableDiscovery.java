@@ -90,7 +90,7 @@ public final class TableDiscovery {
 
     /* One read-only transaction on a new connection to the source; any failure becomes a SourceFailure naming its cause. */
     private List<Table> read(SourceSpec spec, Function<DbTransaction, List<Table>> work) {
-        InetAddress address = connector.resolve(spec.host());
+        InetAddress address = connector.approve(spec);
         try (Connection c = connector.connect(spec, address, connectTimeout, false)) {
             c.setNetworkTimeout(Runnable::run, (int) queryTimeout.toMillis());
             c.setReadOnly(true);

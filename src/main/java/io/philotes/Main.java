@@ -90,7 +90,7 @@ public final class Main {
         EventPruner pruner = new EventPruner(database.client(), settings.events().retention(), settings.events().pruneInterval());
 
         Metrics metrics = new Metrics(database.client(), engine);
-        AccessLog accessLog = new AccessLog();
+        AccessLog accessLog = new AccessLog(settings.http().trustedProxies());
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
                 .addFilter(metrics)

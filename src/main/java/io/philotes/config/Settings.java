@@ -12,6 +12,7 @@ import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.philotes.crypto.Keyring;
 import io.philotes.net.HostPolicy;
+import io.philotes.net.TrustedProxies;
 
 /**
  * Everything Philotes can be configured with, validated once at startup.
@@ -48,8 +49,9 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param rateLimit   sustained requests per second per client address, 0 for no limit
      * @param rateBurst   requests a client may send at once
      * @param corsOrigins allowed browser origins, {@code *} for any
+     * @param trustedProxies the proxies whose X-Forwarded-For names the client
      */
-    public record Http(long bodyLimit, int rateLimit, int rateBurst, List<String> corsOrigins) {
+    public record Http(long bodyLimit, int rateLimit, int rateBurst, List<String> corsOrigins, TrustedProxies trustedProxies) {
     }
 
     /**
@@ -145,11 +147,13 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.duration("server.grace", Duration.ZERO, Duration.ofMinutes(10)),
                 r.integer("server.concurrency", 1, 100_000));
         r.require(!server.host().isBlank(), "server.host", server.host(), "must not be empty");
+        List<String> problems = new ArrayList<>();
         Http http = new Http(
                 r.bytes("http.body.limit", 1, Integer.MAX_VALUE),
                 r.integer("http.rate.limit", 0, 1_000_000),
                 r.integer("http.rate.burst", 1, 10_000_000),
-                r.list("http.cors.origins"));
+                r.list("http.cors.origins"),
+                TrustedProxies.parse(r.string("http.trusted.proxies"), "http.trusted.proxies (HTTP_TRUSTED_PROXIES)", problems));
         Db db = new Db(
                 r.string("db.url").trim(),
                 r.string("db.username"),
@@ -162,7 +166,6 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                   "must start with jdbc:postgresql:// (or be empty for the embedded database)");
         String dataDir = r.string("data.dir");
         r.require(!dataDir.isBlank(), "data.dir", dataDir, "must not be empty");
-        List<String> problems = new ArrayList<>();
         Sources sources = new Sources(
                 r.duration("sources.test.timeout", Duration.ofMillis(500), Duration.ofMinutes(5)),
                 r.integer("sources.test.concurrency", 1, 100_000),

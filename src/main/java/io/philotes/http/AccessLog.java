@@ -10,6 +10,7 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.philotes.net.TrustedProxies;
 
 /**
  * The outermost filter: gives the request its id, maps any failure of the inner filters and handlers to
@@ -23,6 +24,16 @@ public final class AccessLog implements Filter, AutoCloseable {
 
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
     private final Thread writer = Thread.ofVirtual().name("philotes-access-log").start(this::write);
+    private final TrustedProxies proxies;
+
+    /**
+     * Starts the log's writer.
+     *
+     * @param proxies the proxies whose X-Forwarded-For names the client
+     */
+    public AccessLog(TrustedProxies proxies) {
+        this.proxies = proxies;
+    }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest request, RoutingResponse response) {
@@ -38,7 +49,7 @@ public final class AccessLog implements Filter, AutoCloseable {
             if (LOG.isLoggable(Level.INFO)) {
                 long tenths = (System.nanoTime() - start) / 100_000;
                 String line = request.prologue().method().text() + ' ' + request.prologue().uriPath().rawPath() + ' '
-                        + response.status().code() + ' ' + tenths / 10 + '.' + tenths % 10 + "ms client=" + request.remotePeer().host()
+                        + response.status().code() + ' ' + tenths / 10 + '.' + tenths % 10 + "ms client=" + ClientAddress.of(request, proxies)
                         + " request_id=" + id.value();
                 if (!lines.offer(line)) {
                     LOG.logp(Level.INFO, "io.philotes.access", "request", line);

@@ -15,6 +15,7 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.philotes.config.Settings;
 import io.philotes.core.ApiException;
 import io.philotes.core.ProblemType;
+import io.philotes.net.TrustedProxies;
 
 /**
  * A token bucket per client address. Buckets that have been idle long enough to be full again are
@@ -29,16 +30,11 @@ public final class RateLimiter implements Filter {
     private final int rate;
     private final int burst;
     private final LongSupplier clock;
+    private final TrustedProxies proxies;
     private final long idleBeforeEviction;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final AtomicLong nextSweep;
 
-    /**
-     * Creates a limiter on the system clock.
-     *
-     * @param rate  tokens per second
-     * @param burst bucket size
-     */
     /**
      * The limiter the settings ask for: none when the rate is 0.
      *
@@ -46,14 +42,12 @@ public final class RateLimiter implements Filter {
      * @return a filter
      */
     public static Filter of(Settings.Http http) {
-        return http.rateLimit() == 0 ? (chain, request, response) -> chain.proceed() : new RateLimiter(http.rateLimit(), http.rateBurst());
+        return http.rateLimit() == 0 ? (chain, request, response) -> chain.proceed()
+                : new RateLimiter(http.rateLimit(), http.rateBurst(), http.trustedProxies(), System::nanoTime);
     }
 
-    public RateLimiter(int rate, int burst) {
-        this(rate, burst, System::nanoTime);
-    }
-
-    RateLimiter(int rate, int burst, LongSupplier clock) {
+    RateLimiter(int rate, int burst, TrustedProxies proxies, LongSupplier clock) {
+        this.proxies = proxies;
         this.rate = rate;
         this.burst = burst;
         this.clock = clock;
@@ -63,7 +57,7 @@ public final class RateLimiter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest request, RoutingResponse response) {
-        long remaining = acquire(request.remotePeer().host());
+        long remaining = acquire(ClientAddress.of(request, proxies));
         response.header(LIMIT, String.valueOf(rate));
         if (remaining < 0) {
             long retryAfter = -remaining;

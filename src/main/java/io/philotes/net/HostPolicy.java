@@ -133,7 +133,7 @@ public final class HostPolicy {
         }
     }
 
-    private record Rule(String text, byte[] network, int prefix, String name) {
+    record Rule(String text, byte[] network, int prefix, String name) {
         static Rule parse(String text) {
             String t = text.toLowerCase(Locale.ROOT);
             if (t.matches("[0-9.]+(/\\d+)?") || t.contains(":")) {

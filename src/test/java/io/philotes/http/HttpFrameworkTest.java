@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.philotes.net.TrustedProxies;
 import io.philotes.support.ApiClient;
 import io.philotes.support.LogCapture;
 import jakarta.json.Json;
@@ -37,7 +38,7 @@ class HttpFrameworkTest {
                 .host("127.0.0.1")
                 .directHandlers(Problems.directHandlers())
                 .routing(HttpRouting.builder()
-                                 .addFilter(new AccessLog())
+                                 .addFilter(new AccessLog(TrustedProxies.none()))
                                  .addFilter(new RequestGuards(64, () -> true))
                                  .post("/echo", (req, res) -> HttpJson.send(res, 200, json.readObject(req)))
                                  .get("/boom", (req, res) -> {

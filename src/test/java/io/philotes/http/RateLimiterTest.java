@@ -3,6 +3,7 @@ package io.philotes.http;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.philotes.net.TrustedProxies;
 import io.philotes.support.ApiClient;
 import io.philotes.support.TestApp;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,26 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 class RateLimiterTest {
+    @Test
+    void behindATrustedProxyEachForwardedClientHasItsOwnBucketAndOthersCannotBorrowOne() {
+        try (TestApp app = TestApp.start(Map.of("http.rate.limit", "1", "http.rate.burst", "2", "http.trusted.proxies", "127.0.0.1"))) {
+            ApiClient api = app.client();
+            for (int i = 0; i < 2; i++) {
+                assertThat(api.get("/health/live", "X-Forwarded-For", "203.0.113.1").status(), is(200));
+            }
+            assertThat(api.get("/health/live", "X-Forwarded-For", "203.0.113.1").status(), is(429));
+            assertThat(api.get("/health/live", "X-Forwarded-For", "203.0.113.2").status(), is(200));
+        }
+        try (TestApp app = TestApp.start(Map.of("http.rate.limit", "1", "http.rate.burst", "2"))) {
+            ApiClient api = app.client();
+            // No trusted proxy: the header is the client's own claim, and changing it buys no more requests.
+            for (int i = 0; i < 2; i++) {
+                assertThat(api.get("/health/live", "X-Forwarded-For", "203.0.113." + i).status(), is(200));
+            }
+            assertThat(api.get("/health/live", "X-Forwarded-For", "203.0.113.9").status(), is(429));
+        }
+    }
+
     @Test
     void emptyBucketGetsRateLimitedProblemWithRetryAfter() {
         try (TestApp app = TestApp.start(Map.of("http.rate.limit", "1", "http.rate.burst", "3"))) {
@@ -31,7 +52,7 @@ class RateLimiterTest {
     @Test
     void bucketsRefillAndIdleOnesAreEvicted() {
         AtomicLong now = new AtomicLong();
-        RateLimiter limiter = new RateLimiter(10, 20, now::get);
+        RateLimiter limiter = new RateLimiter(10, 20, TrustedProxies.none(), now::get);
         for (int i = 19; i >= 0; i--) {
             assertThat(limiter.acquire("10.0.0.1"), is((long) i));
         }

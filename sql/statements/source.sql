@@ -42,9 +42,11 @@ DELETE FROM philotes.sources WHERE id = :id AND version = :version
 -- name: source-pipeline-names
 SELECT name FROM philotes.pipelines WHERE source_id = :id ORDER BY name LIMIT 10
 
--- name: source-sealed-with-other-keys
-SELECT id, password_ciphertext, password_key_id FROM philotes.sources WHERE password_key_id <> :active_key_id ORDER BY id
+-- name: source-sealed-all
+-- Every stored password with the endpoint it is bound to, for reencrypt-secrets.
+SELECT id, host, port, database, username, password_ciphertext, password_key_id FROM philotes.sources ORDER BY id
 
 -- name: source-reseal
+-- Only if the row still holds the ciphertext that was read: a concurrent change of the password wins.
 UPDATE philotes.sources SET password_ciphertext = :password_ciphertext, password_key_id = :password_key_id
-WHERE id = :id AND password_key_id = :previous_key_id
+WHERE id = :id AND password_ciphertext = :previous_ciphertext

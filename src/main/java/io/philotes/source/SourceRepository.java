@@ -74,14 +74,15 @@ public final class SourceRepository {
         }
     }
 
-    List<SealedSecret> sealedWithOtherKeys(String activeKeyId) {
-        try (var rows = db.execute().createNamedQuery("source-sealed-with-other-keys").addParam("active_key_id", activeKeyId).execute()) {
-            return rows.map(r -> new SealedSecret(r.column("id").get(UUID.class), sealed(r))).toList();
+    List<SealedSecret> sealedAll() {
+        try (var rows = db.execute().namedQuery("source-sealed-all")) {
+            return rows.map(r -> new SealedSecret(r.column("id").get(UUID.class), Rows.text(r, "host"), r.column("port").get(Integer.class),
+                                                  Rows.text(r, "database"), Rows.text(r, "username"), sealed(r))).toList();
         }
     }
 
-    boolean reseal(UUID id, String previousKeyId, SecretBox.Sealed sealed) {
-        return db.execute().createNamedUpdate("source-reseal").params(Map.of("id", id, "previous_key_id", previousKeyId,
+    boolean reseal(UUID id, SecretBox.Sealed previous, SecretBox.Sealed sealed) {
+        return db.execute().createNamedUpdate("source-reseal").params(Map.of("id", id, "previous_ciphertext", previous.bytes(),
                 "password_ciphertext", sealed.bytes(), "password_key_id", sealed.keyId())).execute() == 1;
     }
 
@@ -117,11 +118,15 @@ public final class SourceRepository {
     }
 
     /**
-     * A stored secret awaiting re-encryption.
+     * A stored password and the endpoint it is bound to.
      *
-     * @param id     source id
-     * @param sealed the sealed password
+     * @param id       source id
+     * @param host     host
+     * @param port     port
+     * @param database database
+     * @param username user
+     * @param sealed   the sealed password
      */
-    record SealedSecret(UUID id, SecretBox.Sealed sealed) {
+    record SealedSecret(UUID id, String host, int port, String database, String username, SecretBox.Sealed sealed) {
     }
 }

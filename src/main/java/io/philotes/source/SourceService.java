@@ -38,7 +38,8 @@ public final class SourceService {
     Source create(SourceDraft d) {
         UUID id = UUID.randomUUID();
         Source source = new Source(id, d.name(), d.type() == null ? "postgresql" : d.type(), d.host(), d.port() == null ? 5432 : d.port(),
-                d.database(), d.username(), secrets.seal(d.password(), id.toString()), d.sslMode() == null ? "prefer" : d.sslMode(),
+                d.database(), d.username(), secrets.seal(d.password(), binding(id, d.host(), d.port() == null ? 5432 : d.port(), d.database(),
+                d.username())), d.sslMode() == null ? "prefer" : d.sslMode(),
                 emptyToNull(d.slotName()), emptyToNull(d.publicationName()), SourceStatus.INACTIVE, null, null, null, 1);
         try {
             return repository.insert(source);
@@ -72,9 +73,13 @@ public final class SourceService {
                     + " given for; send the password again to change host, port, database, username or ssl_mode",
                     List.of(new FieldError("password", "is required when host, port, database, username or ssl_mode change")), Map.of());
         }
-        SecretBox.Sealed password = d.password() != null ? secrets.seal(d.password(), id.toString()) : current.password();
-        Source changed = new Source(id, or(d.name(), current.name()), current.type(), or(d.host(), current.host()),
-                d.port() != null ? d.port() : current.port(), or(d.database(), current.database()), or(d.username(), current.username()),
+        String host = or(d.host(), current.host());
+        int port = d.port() != null ? d.port() : current.port();
+        String database = or(d.database(), current.database());
+        String username = or(d.username(), current.username());
+        SecretBox.Sealed password = d.password() != null ? secrets.seal(d.password(), binding(id, host, port, database, username))
+                : current.password();
+        Source changed = new Source(id, or(d.name(), current.name()), current.type(), host, port, database, username,
                 password, or(d.sslMode(), current.sslMode()),
                 d.slotName() != null ? emptyToNull(d.slotName()) : current.slotName(),
                 d.publicationName() != null ? emptyToNull(d.publicationName()) : current.publicationName(),
@@ -194,14 +199,41 @@ public final class SourceService {
      */
     public int reencryptAll() {
         int moved = 0;
-        for (SourceRepository.SealedSecret s : repository.sealedWithOtherKeys(secrets.activeKeyId())) {
-            String plaintext = secrets.open(s.sealed(), s.id().toString());
-            if (repository.reseal(s.id(), s.sealed().keyId(), secrets.seal(plaintext, s.id().toString()))) {
+        for (SourceRepository.SealedSecret s : repository.sealedAll()) {
+            String binding = binding(s.id(), s.host(), s.port(), s.database(), s.username());
+            String plaintext = open(s.sealed(), binding);
+            boolean legacy = plaintext == null;
+            if (legacy) {
+                // Sealed before passwords were bound to their endpoint: bound to the row's id only.
+                plaintext = open(s.sealed(), s.id().toString());
+            }
+            if (plaintext == null) {
+                LOG.log(System.Logger.Level.WARNING, "The password of source {0} does not decrypt with any configured key; set it again with"
+                        + " PUT /api/v1/sources/{0}", s.id());
+            } else if ((legacy || !s.sealed().keyId().equals(secrets.activeKeyId()))
+                       && repository.reseal(s.id(), s.sealed(), secrets.seal(plaintext, binding))) {
                 moved++;
             }
         }
         LOG.log(System.Logger.Level.INFO, "Re-encrypted {0} source password(s) with key {1}", moved, secrets.activeKeyId());
         return moved;
+    }
+
+    private String open(SecretBox.Sealed sealed, String binding) {
+        try {
+            return secrets.open(sealed, binding);
+        } catch (SecretBox.SecretBoxException e) {
+            return null;
+        }
+    }
+
+    /*
+     * What a stored password is bound to (AES-GCM's associated data): the row and the endpoint it was given
+     * for, so a ciphertext moved to another row, or a row pointed at another server behind the API's back,
+     * does not decrypt. NUL cannot occur in any of these names, so the joined text is unambiguous.
+     */
+    private static String binding(UUID id, String host, int port, String database, String username) {
+        return String.join("\0", id.toString(), host, String.valueOf(port), database, username);
     }
 
     /**
@@ -213,10 +245,12 @@ public final class SourceService {
     public SourceSpec spec(Source source) {
         String password;
         try {
-            password = secrets.open(source.password(), source.id().toString());
+            password = secrets.open(source.password(), binding(source.id(), source.host(), source.port(), source.database(), source.username()));
         } catch (SecretBox.SecretBoxException e) {
-            throw ApiException.conflict("The stored password of source " + source.id() + " cannot be decrypted: " + e.getMessage()
-                    + ". Set it again with PUT /api/v1/sources/" + source.id() + " {\"password\": ...}");
+            throw ApiException.conflict("The stored password of source " + source.id() + " cannot be decrypted for " + source.host() + ":"
+                    + source.port() + "/" + source.database() + " as " + source.username() + " (" + e.getMessage() + "). Set it again with"
+                    + " PUT /api/v1/sources/" + source.id() + " {\"password\": ...}; one stored by a version before passwords were bound to"
+                    + " their endpoint is moved by the reencrypt-secrets command");
         }
         return new SourceSpec(source.host(), source.port(), source.database(), source.username(), password, source.sslMode(),
                 source.slotName(), source.publicationName());

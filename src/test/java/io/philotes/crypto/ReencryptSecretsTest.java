@@ -3,6 +3,7 @@ package io.philotes.crypto;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.philotes.support.ApiClient;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
@@ -60,6 +62,44 @@ class ReencryptSecretsTest {
             for (String id : ids) {
                 assertThat(app.client().post("/api/v1/sources/" + id + "/test", "").json().getBoolean("success"), is(true));
             }
+        }
+    }
+
+    @Test
+    void aPasswordStoredBeforeItWasBoundToItsEndpointIsMovedAndConnectsAgain() throws Exception {
+        SourceServers.Server server = SourceServers.logical();
+        String db = server.createDatabase();
+        String password = "legacy-8Rw";
+        String role = server.createRole(password, true);
+        TestPostgres.Coordinates meta = TestPostgres.freshDatabase();
+        Map<String, String> config = Map.of("db.url", meta.url(), "db.username", meta.user(), "db.password", meta.password(),
+                                            "secrets.keys", TestApp.TEST_KEY);
+        String id;
+        try (TestApp app = TestApp.startWithOwnDatabase(config)) {
+            String body = Json.createObjectBuilder().add("name", "legacy").add("host", "127.0.0.1").add("port", server.port())
+                    .add("database", db).add("username", role).add("password", password).add("ssl_mode", "disable").build().toString();
+            id = app.client().post("/api/v1/sources", body).json().getJsonObject("source").getString("id");
+            // As an earlier version stored it: sealed for the row's id alone.
+            SecretBox.Sealed legacy = Keyring.open(Keyring.parse(TestApp.TEST_KEY, ""), false, Path.of(".")).seal(password, id);
+            try (Connection c = meta.connect();
+                 PreparedStatement ps = c.prepareStatement("UPDATE philotes.sources SET password_ciphertext = ? WHERE id = CAST(? AS uuid)")) {
+                ps.setBytes(1, legacy.bytes());
+                ps.setString(2, id);
+                assertThat(ps.executeUpdate(), is(1));
+            }
+            ApiClient.Response refused = app.client().post("/api/v1/sources/" + id + "/test", "");
+            assertThat(refused.status(), is(409));
+            assertThat(refused.json().getString("detail"), containsString("reencrypt-secrets"));
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("DB_URL", meta.url());
+        env.put("DB_USERNAME", meta.user());
+        env.put("DB_PASSWORD", meta.password());
+        env.put("SECRETS_KEYS", TestApp.TEST_KEY);
+        assertThat(run(env), containsString("Re-encrypted 1 source password(s)"));
+        assertThat(run(env), containsString("Re-encrypted 0 source password(s)"));
+        try (TestApp app = TestApp.startWithOwnDatabase(config)) {
+            assertThat(app.client().post("/api/v1/sources/" + id + "/test", "").json().getBoolean("success"), is(true));
         }
     }
 

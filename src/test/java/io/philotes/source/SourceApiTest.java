@@ -207,6 +207,22 @@ class SourceApiTest {
     }
 
     @Test
+    void aRowPointedAtAnotherServerBehindTheApisBackDoesNotGiveUpItsPassword() throws Exception {
+        try (CleartextPasswordServer hostile = new CleartextPasswordServer()) {
+            JsonObject s = create("tampered");
+            // Someone with write access to the metadata database, not to the API, moves the row.
+            try (Connection c = app.database().connect(); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE philotes.sources SET host = '127.0.0.1', port = " + hostile.port() + ", ssl_mode = 'disable'"
+                                 + " WHERE id = '" + s.getString("id") + "'");
+            }
+            ApiClient.Response r = api.post("/api/v1/sources/" + s.getString("id") + "/test", "");
+            assertThat(r.toString(), r.status(), is(409));
+            assertThat(r.json().getString("detail"), containsString("cannot be decrypted for 127.0.0.1:" + hostile.port()));
+            assertThat(hostile.received(), is(List.of()));
+        }
+    }
+
+    @Test
     void staleIfMatchIsPreconditionFailedAndChangesNothing() {
         JsonObject s = create("etag-check");
         String path = "/api/v1/sources/" + s.getString("id");

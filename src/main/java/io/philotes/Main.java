@@ -70,7 +70,7 @@ public final class Main {
      * @throws StartupException when it cannot run, with the exit code to use
      */
     public static Philotes start(Settings settings) {
-        Philotes.requirePort(settings.server());
+        Philotes.checkListener(settings.server());
         SqlStatements statements = SqlStatements.load();
         Database database = Commands.openDatabase(settings, statements);
         DatabaseMonitor monitor = new DatabaseMonitor(database, Migrations.load(statements), Duration.ofSeconds(1), Duration.ofSeconds(2));

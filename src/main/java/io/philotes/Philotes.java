@@ -9,7 +9,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
+import io.helidon.common.configurable.Resource;
+import io.helidon.common.tls.Tls;
+import io.helidon.common.tls.TlsClientAuth;
+import io.helidon.common.tls.TlsConfig;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.philotes.config.Settings;
 import io.philotes.db.Database;
@@ -39,12 +44,14 @@ public final class Philotes implements AutoCloseable {
     }
 
     /**
-     * Fails fast when the HTTP port is taken: before a database starts, so a second copy ends at once.
+     * Fails fast when the HTTP port is taken or the TLS files cannot be used: before a database starts, so a
+     * second copy or a bad certificate ends at once.
      *
      * @param server the server settings
-     * @throws StartupException with {@link ExitCode#PORT_UNAVAILABLE}
+     * @throws StartupException with {@link ExitCode#PORT_UNAVAILABLE} or {@link ExitCode#BAD_CONFIGURATION}
      */
-    static void requirePort(Settings.Server server) {
+    static void checkListener(Settings.Server server) {
+        server.tls().ifPresent(Philotes::tls);
         String problem = portProblem(server);
         if (problem != null) {
             throw new StartupException(ExitCode.PORT_UNAVAILABLE, problem, null);
@@ -69,7 +76,9 @@ public final class Philotes implements AutoCloseable {
     static Philotes serve(Settings settings, HttpRouting.Builder routing, Future<DatabaseMonitor.State> firstCheck, Database database,
                           DatabaseMonitor monitor, AccessLog accessLog, List<AutoCloseable> engine) {
         Settings.Server s = settings.server();
-        WebServer server = WebServer.builder()
+        WebServerConfig.Builder builder = WebServer.builder();
+        s.tls().ifPresent(tls -> builder.tls(tls(tls)));
+        WebServer server = builder
                 .host(s.host())
                 .port(s.port())
                 .shutdownHook(false)
@@ -101,8 +110,8 @@ public final class Philotes implements AutoCloseable {
             throw failure;
         }
         monitor.start();
-        LOG.log(System.Logger.Level.INFO, "Philotes is listening on http://{0}:{1,number,#} (metadata database: {2})",
-                s.host(), server.port(), database.description());
+        LOG.log(System.Logger.Level.INFO, "Philotes is listening on {0}://{1}:{2,number,#} (metadata database: {3})",
+                s.tls().isPresent() ? "https" : "http", s.host(), server.port(), database.description());
         return new Philotes(server, accessLog, monitor, database, engine);
     }
 
@@ -145,6 +154,21 @@ public final class Philotes implements AutoCloseable {
         monitor.close();
         database.close();
         System.err.println("philotes: stopped");
+    }
+
+    /* HTTPS from PEM files; with a client CA, only clients with a certificate it signed get through. */
+    private static Tls tls(Settings.Tls files) {
+        try {
+            TlsConfig.Builder tls = Tls.builder()
+                    .privateKey(k -> k.pem(pem -> pem.key(Resource.create(files.key()))))
+                    .privateKeyCertChain(k -> k.pem(pem -> pem.certChain(Resource.create(files.cert()))));
+            files.clientCa().ifPresent(ca -> tls.trust(k -> k.pem(pem -> pem.certificates(Resource.create(ca))))
+                    .clientAuth(TlsClientAuth.REQUIRED));
+            return tls.build();
+        } catch (RuntimeException e) {
+            throw new StartupException(ExitCode.BAD_CONFIGURATION, "server.tls.cert, server.tls.key and server.tls.client-ca must be PEM"
+                    + " files (a certificate chain, its PKCS#8 private key, CA certificates): " + e.getMessage(), e);
+        }
     }
 
     /* The first database check's result; the check never throws, so a failure here is an interrupted startup. */

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.helidon.config.Config;
@@ -38,8 +39,19 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param port        TCP port, 0 for any free port
      * @param grace       how long in-flight requests may take to finish on shutdown
      * @param concurrency requests handled at once (as many more may wait)
+     * @param tls         HTTPS, when configured
      */
-    public record Server(String host, int port, Duration grace, int concurrency) {
+    public record Server(String host, int port, Duration grace, int concurrency, Optional<Tls> tls) {
+    }
+
+    /**
+     * HTTPS on the API port.
+     *
+     * @param cert     PEM certificate chain
+     * @param key      PEM private key (PKCS#8)
+     * @param clientCa PEM certificates of the authorities whose client certificates are required (mutual TLS), if any
+     */
+    public record Tls(Path cert, Path key, Optional<Path> clientCa) {
     }
 
     /**
@@ -145,7 +157,8 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.string("server.host"),
                 r.integer("server.port", 0, 65535),
                 r.duration("server.grace", Duration.ZERO, Duration.ofMinutes(10)),
-                r.integer("server.concurrency", 1, 100_000));
+                r.integer("server.concurrency", 1, 100_000),
+                tls(r));
         r.require(!server.host().isBlank(), "server.host", server.host(), "must not be empty");
         List<String> problems = new ArrayList<>();
         Http http = new Http(
@@ -180,5 +193,22 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
         r.add(problems);
         r.check();
         return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize(), sources, events, secrets);
+    }
+
+    /* Both files or neither; each one readable; a client CA only with them. */
+    private static Optional<Tls> tls(ConfigReader r) {
+        String cert = r.string("server.tls.cert");
+        String key = r.string("server.tls.key");
+        String clientCa = r.string("server.tls.client-ca");
+        if (cert.isBlank() && key.isBlank()) {
+            r.require(clientCa.isBlank(), "server.tls.client-ca", clientCa, "needs server.tls.cert and server.tls.key");
+            return Optional.empty();
+        }
+        r.require(!cert.isBlank(), "server.tls.cert", cert, "must be set with server.tls.key");
+        r.require(!key.isBlank(), "server.tls.key", key, "must be set with server.tls.cert");
+        for (String[] file : new String[][] {{"server.tls.cert", cert}, {"server.tls.key", key}, {"server.tls.client-ca", clientCa}}) {
+            r.require(file[1].isBlank() || Files.isReadable(Path.of(file[1])), file[0], file[1], "is not a readable file");
+        }
+        return Optional.of(new Tls(Path.of(cert), Path.of(key), clientCa.isBlank() ? Optional.empty() : Optional.of(Path.of(clientCa))));
     }
 }

@@ -44,7 +44,7 @@ SELECT name FROM philotes.pipelines WHERE source_id = :id ORDER BY name LIMIT 10
 
 -- name: source-sealed-all
 -- Every stored password with the endpoint it is bound to, for reencrypt-secrets.
-SELECT id, host, port, database, username, password_ciphertext, password_key_id FROM philotes.sources ORDER BY id
+SELECT id, host, port, database, username, ssl_mode, password_ciphertext, password_key_id FROM philotes.sources ORDER BY id
 
 -- name: source-reseal
 -- Only if the row still holds the ciphertext that was read: a concurrent change of the password wins.

@@ -22,7 +22,7 @@ import io.philotes.system.BuildInfo;
  */
 final class Commands {
     private static final System.Logger LOG = System.getLogger(Commands.class.getName());
-    private static final String USAGE = "usage: philotes [serve|migrate|reencrypt-secrets|version] [--config FILE]";
+    private static final String USAGE = "usage: philotes [serve|migrate|reencrypt-secrets [--bind-legacy]|version] [--config FILE]";
 
     private Commands() {
     }
@@ -33,7 +33,7 @@ final class Commands {
      * @param command    the command, {@code serve} by default
      * @param configFile an extra configuration file, or null
      */
-    record Invocation(String command, String configFile) {
+    record Invocation(String command, String configFile, boolean bindLegacy) {
         Settings settings() {
             try {
                 return Settings.from(Settings.layered(Map.of(), configFile));
@@ -60,6 +60,7 @@ final class Commands {
     static Invocation parse(String[] args) {
         String command = "serve";
         String configFile = null;
+        boolean bindLegacy = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "serve", "migrate", "reencrypt-secrets", "version" -> command = args[i];
@@ -69,10 +70,14 @@ final class Commands {
                     }
                     configFile = args[++i];
                 }
+                case "--bind-legacy" -> bindLegacy = true;
                 default -> throw usage("unknown argument '" + args[i] + "'");
             }
         }
-        return new Invocation(command, configFile);
+        if (bindLegacy && !command.equals("reencrypt-secrets")) {
+            throw usage("--bind-legacy goes with reencrypt-secrets");
+        }
+        return new Invocation(command, configFile, bindLegacy);
     }
 
     static void version() {
@@ -93,13 +98,21 @@ final class Commands {
     }
 
     /* Moves every stored source password to the active key; safe to interrupt and run again. */
-    static void reencryptSecrets(Settings settings) {
+    static void reencryptSecrets(Settings settings, boolean bindLegacy) {
         SqlStatements statements = SqlStatements.load();
         try (Database database = openDatabase(settings, statements)) {
             migrate(Migrations.load(statements), database);
             SecretBox secrets = secretBox(settings, database);
-            int moved = new SourceService(new SourceRepository(database.client()), secrets, null, null).reencryptAll();
-            System.out.println("Re-encrypted " + moved + " source password(s); every stored secret now uses key '" + secrets.activeKeyId() + "'");
+            SourceService.Reencrypted done = new SourceService(new SourceRepository(database.client()), secrets, null, null)
+                    .reencryptAll(bindLegacy);
+            System.out.println("Re-encrypted " + done.moved() + " source password(s) with key '" + secrets.activeKeyId() + "'");
+            if (!done.unreadable().isEmpty()) {
+                throw new StartupException(ExitCode.FAILURE, done.unreadable().size() + " source password(s) open with no configured key"
+                        + (bindLegacy ? "" : " and binding (one an earlier build stored is moved with --bind-legacy, once)")
+                        + ": sources " + done.unreadable() + "; keep their key configured, or set each again with"
+                        + " PUT /api/v1/sources/{id} {\"password\": ...}", null);
+            }
+            System.out.println("Every stored source password now uses key '" + secrets.activeKeyId() + "'");
         }
     }
 

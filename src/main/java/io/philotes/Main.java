@@ -56,7 +56,7 @@ public final class Main {
             switch (invocation.command()) {
                 case "version" -> Commands.version();
                 case "migrate" -> Commands.migrate(invocation.settings());
-                case "reencrypt-secrets" -> Commands.reencryptSecrets(invocation.settings());
+                case "reencrypt-secrets" -> Commands.reencryptSecrets(invocation.settings(), invocation.bindLegacy());
                 default -> Runtime.getRuntime().addShutdownHook(new Thread(start(invocation.settings())::close, "philotes-shutdown"));
             }
         });

@@ -42,7 +42,7 @@ class MainProcessTest {
     void unknownArgumentIsAUsageError() throws Exception {
         Result r = run(Map.of(), "--frobnicate");
         assertThat(r.exitCode, is(2));
-        assertThat(r.output, containsString("usage: philotes [serve|migrate|reencrypt-secrets|version] [--config FILE]"));
+        assertThat(r.output, containsString("usage: philotes [serve|migrate|reencrypt-secrets [--bind-legacy]|version] [--config FILE]"));
     }
 
     @Test

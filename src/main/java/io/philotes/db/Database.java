@@ -88,7 +88,8 @@ public final class Database implements AutoCloseable {
             config.setPassword(db.password());
         }
         config.addDataSourceProperty("sslmode", db.sslMode());
-        return new Database(new HikariDataSource(config), statements, null, "PostgreSQL at " + db.redactedUrl(), endpoints(db.url()));
+        return new Database(new HikariDataSource(config), statements, null, "PostgreSQL at " + db.redactedUrl(),
+                            endpoints(db.url(), db.username()));
     }
 
     public DbClient client() {
@@ -128,7 +129,7 @@ public final class Database implements AutoCloseable {
     }
 
     /* The URL's hosts, ports and database, as pgjdbc itself reads them. */
-    private static List<OwnEndpoints.Target> endpoints(String url) {
+    private static List<OwnEndpoints.Target> endpoints(String url, String username) {
         Properties parsed = Driver.parseURL(url, null);
         if (parsed == null) {
             return List.of();
@@ -138,7 +139,8 @@ public final class Database implements AutoCloseable {
         List<OwnEndpoints.Target> targets = new ArrayList<>();
         for (int i = 0; i < hosts.length; i++) {
             targets.add(new OwnEndpoints.Target(hosts[i], Integer.parseInt(ports[Math.min(i, ports.length - 1)]),
-                                                parsed.getProperty("PGDBNAME", "")));
+                                                // without a database in the URL, the server takes the user's name
+                                                parsed.getProperty("PGDBNAME", "").isEmpty() ? username : parsed.getProperty("PGDBNAME")));
         }
         return List.copyOf(targets);
     }

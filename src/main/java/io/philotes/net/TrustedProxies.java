@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The proxies whose {@code X-Forwarded-For} is believed ({@code http.trusted.proxies}; none by default). The
@@ -11,6 +12,9 @@ import java.util.List;
  * the header that is not a trusted proxy, so a client cannot choose its own address by sending the header.
  */
 public final class TrustedProxies {
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV4_WITH_PORT = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}:\\d{1,5}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+");
     private final List<HostPolicy.Rule> rules;
 
     private TrustedProxies(List<HostPolicy.Rule> rules) {
@@ -74,14 +78,15 @@ public final class TrustedProxies {
         });
         String client = peer;
         for (int i = hops.size() - 1; i >= 0; i--) {
-            String hop = hops.get(i);
-            if (address(hop) == null) {
+            InetAddress hop = address(hops.get(i));
+            if (hop == null) {
                 // Not an address: whatever a proxy or the client wrote there, the last trusted hop is all we know.
                 return client;
             }
-            client = hop;
+            // The address alone: a port some proxies add changes with every connection of one client.
+            client = hop.getHostAddress();
             if (!trusted(hop)) {
-                return hop;
+                return client;
             }
         }
         return client;
@@ -89,16 +94,30 @@ public final class TrustedProxies {
 
     private boolean trusted(String text) {
         InetAddress address = address(text);
-        return address != null && rules.stream().anyMatch(r -> r.matches("", address));
+        return address != null && trusted(address);
     }
 
-    /* An IP literal, never a name to resolve. */
+    private boolean trusted(InetAddress address) {
+        return rules.stream().anyMatch(r -> r.matches("", address));
+    }
+
+    /*
+     * An IP literal, never a name to resolve: a.b.c.d or an IPv6 address, as some proxies write them also with
+     * a port ("a.b.c.d:port") or in brackets ("[v6]", "[v6]:port").
+     */
     private static InetAddress address(String text) {
-        if (text.isEmpty() || !text.matches("[0-9a-fA-F.:]+")) {
+        String literal = text;
+        if (literal.startsWith("[") && literal.indexOf(']') > 0) {
+            literal = literal.substring(1, literal.indexOf(']'));
+        } else if (IPV4_WITH_PORT.matcher(literal).matches()) {
+            literal = literal.substring(0, literal.indexOf(':'));
+        }
+        if (!IPV4.matcher(literal).matches() && !(literal.contains(":") && IPV6.matcher(literal).matches())) {
             return null;
         }
         try {
-            return HostPolicy.normalize(InetAddress.getByName(text));
+            // A literal: InetAddress parses it without a look-up.
+            return HostPolicy.normalize(InetAddress.getByName(literal));
         } catch (UnknownHostException e) {
             return null;
         }

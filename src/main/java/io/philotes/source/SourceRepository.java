@@ -77,7 +77,8 @@ public final class SourceRepository {
     List<SealedSecret> sealedAll() {
         try (var rows = db.execute().namedQuery("source-sealed-all")) {
             return rows.map(r -> new SealedSecret(r.column("id").get(UUID.class), Rows.text(r, "host"), r.column("port").get(Integer.class),
-                                                  Rows.text(r, "database"), Rows.text(r, "username"), sealed(r))).toList();
+                                                  Rows.text(r, "database"), Rows.text(r, "username"), Rows.text(r, "ssl_mode"), sealed(r)))
+                    .toList();
         }
     }
 
@@ -125,8 +126,9 @@ public final class SourceRepository {
      * @param port     port
      * @param database database
      * @param username user
+     * @param sslMode  TLS setting
      * @param sealed   the sealed password
      */
-    record SealedSecret(UUID id, String host, int port, String database, String username, SecretBox.Sealed sealed) {
+    record SealedSecret(UUID id, String host, int port, String database, String username, String sslMode, SecretBox.Sealed sealed) {
     }
 }

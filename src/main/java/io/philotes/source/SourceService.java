@@ -1,6 +1,7 @@
 package io.philotes.source;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -37,9 +38,10 @@ public final class SourceService {
 
     Source create(SourceDraft d) {
         UUID id = UUID.randomUUID();
-        Source source = new Source(id, d.name(), d.type() == null ? "postgresql" : d.type(), d.host(), d.port() == null ? 5432 : d.port(),
-                d.database(), d.username(), secrets.seal(d.password(), binding(id, d.host(), d.port() == null ? 5432 : d.port(), d.database(),
-                d.username())), d.sslMode() == null ? "prefer" : d.sslMode(),
+        int port = d.port() == null ? 5432 : d.port();
+        String sslMode = d.sslMode() == null ? "prefer" : d.sslMode();
+        Source source = new Source(id, d.name(), d.type() == null ? "postgresql" : d.type(), d.host(), port, d.database(), d.username(),
+                secrets.seal(d.password(), binding(id, d.host(), port, d.database(), d.username(), sslMode)), sslMode,
                 emptyToNull(d.slotName()), emptyToNull(d.publicationName()), SourceStatus.INACTIVE, null, null, null, 1);
         try {
             return repository.insert(source);
@@ -77,10 +79,11 @@ public final class SourceService {
         int port = d.port() != null ? d.port() : current.port();
         String database = or(d.database(), current.database());
         String username = or(d.username(), current.username());
-        SecretBox.Sealed password = d.password() != null ? secrets.seal(d.password(), binding(id, host, port, database, username))
+        String sslMode = or(d.sslMode(), current.sslMode());
+        SecretBox.Sealed password = d.password() != null ? secrets.seal(d.password(), binding(id, host, port, database, username, sslMode))
                 : current.password();
         Source changed = new Source(id, or(d.name(), current.name()), current.type(), host, port, database, username,
-                password, or(d.sslMode(), current.sslMode()),
+                password, sslMode,
                 d.slotName() != null ? emptyToNull(d.slotName()) : current.slotName(),
                 d.publicationName() != null ? emptyToNull(d.publicationName()) : current.publicationName(),
                 d.changesConnection() ? SourceStatus.INACTIVE : current.status(), current.lastTestedAt(), current.createdAt(), current.updatedAt(),
@@ -192,31 +195,44 @@ public final class SourceService {
     }
 
     /**
-     * Moves every stored password to the active key, one row at a time, so an interrupted run leaves each
-     * row readable with either its old or its new key and a second run finishes the job.
+     * Moves every stored password to the active key and to the current binding, one row at a time.
      *
-     * @return how many rows were moved
+     * @param bindLegacy also move passwords that an earlier build bound to their row only: once, when upgrading,
+     *                   since such a ciphertext says nothing of the endpoint a row names (each one is logged)
+     * @return how many moved, and the sources whose password opens with no configured key
      */
-    public int reencryptAll() {
+    public Reencrypted reencryptAll(boolean bindLegacy) {
         int moved = 0;
+        List<UUID> unreadable = new ArrayList<>();
         for (SourceRepository.SealedSecret s : repository.sealedAll()) {
-            String binding = binding(s.id(), s.host(), s.port(), s.database(), s.username());
+            String binding = binding(s.id(), s.host(), s.port(), s.database(), s.username(), s.sslMode());
             String plaintext = open(s.sealed(), binding);
-            boolean legacy = plaintext == null;
+            boolean legacy = plaintext == null && bindLegacy;
             if (legacy) {
-                // Sealed before passwords were bound to their endpoint: bound to the row's id only.
                 plaintext = open(s.sealed(), s.id().toString());
             }
             if (plaintext == null) {
-                LOG.log(System.Logger.Level.WARNING, "The password of source {0} does not decrypt with any configured key; set it again with"
-                        + " PUT /api/v1/sources/{0}", s.id());
+                unreadable.add(s.id());
             } else if ((legacy || !s.sealed().keyId().equals(secrets.activeKeyId()))
                        && repository.reseal(s.id(), s.sealed(), secrets.seal(plaintext, binding))) {
                 moved++;
+                if (legacy) {
+                    LOG.log(System.Logger.Level.INFO, "The password of source {0} is now bound to {1}:{2,number,#}/{3} as {4} (ssl_mode {5})",
+                            s.id(), s.host(), s.port(), s.database(), s.username(), s.sslMode());
+                }
             }
         }
         LOG.log(System.Logger.Level.INFO, "Re-encrypted {0} source password(s) with key {1}", moved, secrets.activeKeyId());
-        return moved;
+        return new Reencrypted(moved, List.copyOf(unreadable));
+    }
+
+    /**
+     * What a re-encryption did.
+     *
+     * @param moved      passwords moved
+     * @param unreadable sources whose password opens with no configured key (or is bound as an earlier build bound it)
+     */
+    public record Reencrypted(int moved, List<UUID> unreadable) {
     }
 
     private String open(SecretBox.Sealed sealed, String binding) {
@@ -229,11 +245,11 @@ public final class SourceService {
 
     /*
      * What a stored password is bound to (AES-GCM's associated data): the row and the endpoint it was given
-     * for, so a ciphertext moved to another row, or a row pointed at another server behind the API's back,
-     * does not decrypt. NUL cannot occur in any of these names, so the joined text is unambiguous.
+     * for, TLS setting included, so a ciphertext moved to another row, or a row pointed at another server (or
+     * stripped of TLS) behind the API's back, does not decrypt. NUL cannot occur in any of these names, so the joined text is unambiguous.
      */
-    private static String binding(UUID id, String host, int port, String database, String username) {
-        return String.join("\0", id.toString(), host, String.valueOf(port), database, username);
+    private static String binding(UUID id, String host, int port, String database, String username, String sslMode) {
+        return String.join("\0", id.toString(), host, String.valueOf(port), database, username, sslMode);
     }
 
     /**
@@ -245,12 +261,13 @@ public final class SourceService {
     public SourceSpec spec(Source source) {
         String password;
         try {
-            password = secrets.open(source.password(), binding(source.id(), source.host(), source.port(), source.database(), source.username()));
+            password = secrets.open(source.password(), binding(source.id(), source.host(), source.port(), source.database(), source.username(),
+                                                               source.sslMode()));
         } catch (SecretBox.SecretBoxException e) {
             throw ApiException.conflict("The stored password of source " + source.id() + " cannot be decrypted for " + source.host() + ":"
                     + source.port() + "/" + source.database() + " as " + source.username() + " (" + e.getMessage() + "). Set it again with"
                     + " PUT /api/v1/sources/" + source.id() + " {\"password\": ...}; one stored by a version before passwords were bound to"
-                    + " their endpoint is moved by the reencrypt-secrets command");
+                    + " their endpoint is moved by the reencrypt-secrets --bind-legacy command");
         }
         return new SourceSpec(source.host(), source.port(), source.database(), source.username(), password, source.sslMode(),
                 source.slotName(), source.publicationName());

@@ -48,9 +48,10 @@ class ReencryptSecretsTest {
         env.put("DB_PASSWORD", meta.password());
         env.put("SECRETS_KEYS", TestApp.SECOND_KEY + "," + TestApp.TEST_KEY);
         env.put("SECRETS_ACTIVE", "test2");
-        String first = run(env);
-        assertThat(first, containsString("Re-encrypted 3 source password(s)"));
-        assertThat(run(env), containsString("Re-encrypted 0 source password(s)"));
+        Outcome first = run(env);
+        assertThat(first.output(), first.exitCode(), is(0));
+        assertThat(first.output(), containsString("Re-encrypted 3 source password(s)"));
+        assertThat(run(env).output(), containsString("Re-encrypted 0 source password(s)"));
 
         try (Connection c = meta.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT DISTINCT password_key_id FROM philotes.sources")) {
@@ -96,8 +97,16 @@ class ReencryptSecretsTest {
         env.put("DB_USERNAME", meta.user());
         env.put("DB_PASSWORD", meta.password());
         env.put("SECRETS_KEYS", TestApp.TEST_KEY);
-        assertThat(run(env), containsString("Re-encrypted 1 source password(s)"));
-        assertThat(run(env), containsString("Re-encrypted 0 source password(s)"));
+        // Without the flag an id-only ciphertext is not trusted: the command says which sources and fails.
+        Outcome refused = run(env);
+        assertThat(refused.exitCode(), is(1));
+        assertThat(refused.output(), containsString("1 source password(s) open with no configured key and binding"));
+        assertThat(refused.output(), containsString(id));
+        Outcome bound = run(env, "--bind-legacy");
+        assertThat(bound.output(), bound.exitCode(), is(0));
+        assertThat(bound.output(), containsString("Re-encrypted 1 source password(s)"));
+        assertThat(bound.output(), containsString("is now bound to 127.0.0.1:" + server.port()));
+        assertThat(run(env).output(), containsString("Re-encrypted 0 source password(s)"));
         try (TestApp app = TestApp.startWithOwnDatabase(config)) {
             assertThat(app.client().post("/api/v1/sources/" + id + "/test", "").json().getBoolean("success"), is(true));
         }
@@ -109,15 +118,19 @@ class ReencryptSecretsTest {
         return m;
     }
 
-    private static String run(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.philotes.Main", "reencrypt-secrets").redirectErrorStream(true);
+    private record Outcome(int exitCode, String output) {
+    }
+
+    private static Outcome run(Map<String, String> env, String... options) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.philotes.Main", "reencrypt-secrets"));
+        command.addAll(List.of(options));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env);
         pb.environment().put("DATA_DIR", TestPostgres.tempDir("philotes-rotate").toString());
         Process p = pb.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(output, p.exitValue(), is(0));
-        return output;
+        return new Outcome(p.exitValue(), output);
     }
 }

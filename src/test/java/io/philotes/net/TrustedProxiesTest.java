@@ -31,6 +31,16 @@ class TrustedProxiesTest {
     }
 
     @Test
+    void addressesWithPortsOrBracketsAreTheirAddress() {
+        // The address alone, so that a client's changing source port does not give it a new bucket.
+        assertThat(proxies.client("10.0.0.1", List.of("203.0.113.5:41234")), is("203.0.113.5"));
+        assertThat(proxies.client("10.0.0.1", List.of("[2001:db8::1]:443")), is("2001:db8:0:0:0:0:0:1"));
+        assertThat(proxies.client("10.0.0.1", List.of("203.0.113.5, 10.0.0.2:8080")), is("203.0.113.5"));
+        // Hex letters and dots are a name, not an address: no look-up, and the walk ends there.
+        assertThat(proxies.client("10.0.0.1", List.of("dead.beef")), is("10.0.0.1"));
+    }
+
+    @Test
     void whatIsNotAnAddressEndsTheWalk() {
         assertThat(proxies.client("10.0.0.1", List.of("203.0.113.9, evil.example, 10.0.0.2")), is("10.0.0.2"));
         assertThat(proxies.client("10.0.0.1", List.of("unknown")), is("10.0.0.1"));

@@ -151,8 +151,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
-        pool.close();
+        client.close(); // and with it the pool, which it owns
         if (embedded != null) {
             embedded.close();
         }

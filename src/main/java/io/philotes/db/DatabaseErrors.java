@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.SocketException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Optional;
 
 /** Tells an unreachable database apart from a failed statement, and which constraint a statement broke. */
 public final class DatabaseErrors {
@@ -46,12 +47,23 @@ public final class DatabaseErrors {
      */
     public static String message(Throwable error) {
         String outer = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
-        for (Throwable t = error.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getMessage() != null && !outer.contains(sql.getMessage())) {
-                return outer + ": " + sql.getMessage();
+        return driverException(error).map(SQLException::getMessage).filter(m -> m != null && !outer.contains(m))
+                .map(m -> outer + ": " + m).orElse(outer);
+    }
+
+    /**
+     * The driver's exception in a failure's cause chain, the failure itself included.
+     *
+     * @param error any throwable
+     * @return the first SQLException, if there is one
+     */
+    public static Optional<SQLException> driverException(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return Optional.of(sql);
             }
         }
-        return outer;
+        return Optional.empty();
     }
 
     /** SQLSTATE of a unique-constraint violation. */

@@ -15,7 +15,7 @@ final class ClientAddress {
     }
 
     static String of(RoutingRequest request, TrustedProxies proxies) {
-        String peer = request.remotePeer().host();
-        return proxies.client(peer, request.headers().contains(FORWARDED_FOR) ? request.headers().get(FORWARDED_FOR).allValues() : List.of());
+        return proxies.client(request.remotePeer().host(),
+                              () -> request.headers().contains(FORWARDED_FOR) ? request.headers().get(FORWARDED_FOR).allValues() : List.of());
     }
 }

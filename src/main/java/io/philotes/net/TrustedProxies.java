@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -63,15 +64,15 @@ public final class TrustedProxies {
      * The client of a request.
      *
      * @param peer          the address the request came from
-     * @param forwardedFor  the values of its {@code X-Forwarded-For} headers, in order
+     * @param forwardedFor  the values of its {@code X-Forwarded-For} headers, in order; read only for a trusted peer
      * @return the client's address as text
      */
-    public String client(String peer, List<String> forwardedFor) {
+    public String client(String peer, Supplier<List<String>> forwardedFor) {
         if (rules.isEmpty() || !trusted(peer)) {
             return peer;
         }
         List<String> hops = new ArrayList<>();
-        forwardedFor.forEach(value -> {
+        forwardedFor.get().forEach(value -> {
             for (String hop : value.split(",")) {
                 hops.add(hop.trim());
             }

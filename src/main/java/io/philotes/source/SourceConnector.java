@@ -18,6 +18,7 @@ import java.util.Properties;
 
 import javax.net.ssl.SSLException;
 
+import io.philotes.db.DatabaseErrors;
 import io.philotes.net.HostPolicy;
 import io.philotes.net.OwnEndpoints;
 import io.philotes.net.PinnedSocketFactory;
@@ -191,12 +192,8 @@ public final class SourceConnector {
                 return new SourceFailure(SourceFailure.Cause.TLS, "TLS failed with " + target + ": " + t.getMessage());
             }
         }
-        Throwable cause = error;
         // DbClient wraps the driver's exception in one that only says a statement failed; the driver's says why.
-        while (!(cause instanceof SQLException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        cause = cause instanceof SQLException ? cause : error;
+        Throwable cause = DatabaseErrors.driverException(error).<Throwable>map(sql -> sql).orElse(error);
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         if (message.contains("does not support SSL")) {
             return new SourceFailure(SourceFailure.Cause.TLS, "TLS failed: the server at " + target + " does not support SSL");

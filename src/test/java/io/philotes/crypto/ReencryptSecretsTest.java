@@ -36,17 +36,11 @@ class ReencryptSecretsTest {
         List<String> ids = new ArrayList<>();
         try (TestApp app = TestApp.startWithOwnDatabase(with(base, "secrets.keys", TestApp.TEST_KEY))) {
             for (int i = 0; i < 3; i++) {
-                String body = Json.createObjectBuilder().add("name", "rotated-" + i).add("host", "127.0.0.1").add("port", server.port())
-                        .add("database", db).add("username", role).add("password", password).add("ssl_mode", "disable").build().toString();
-                ids.add(app.client().post("/api/v1/sources", body).json().getJsonObject("source").getString("id"));
+                ids.add(create(app, "rotated-" + i, server, db, role, password));
             }
         }
 
-        Map<String, String> env = new HashMap<>();
-        env.put("DB_URL", meta.url());
-        env.put("DB_USERNAME", meta.user());
-        env.put("DB_PASSWORD", meta.password());
-        env.put("SECRETS_KEYS", TestApp.SECOND_KEY + "," + TestApp.TEST_KEY);
+        Map<String, String> env = commandEnvironment(meta, TestApp.SECOND_KEY + "," + TestApp.TEST_KEY);
         env.put("SECRETS_ACTIVE", "test2");
         Outcome first = run(env);
         assertThat(first.output(), first.exitCode(), is(0));
@@ -77,9 +71,7 @@ class ReencryptSecretsTest {
                                             "secrets.keys", TestApp.TEST_KEY);
         String id;
         try (TestApp app = TestApp.startWithOwnDatabase(config)) {
-            String body = Json.createObjectBuilder().add("name", "legacy").add("host", "127.0.0.1").add("port", server.port())
-                    .add("database", db).add("username", role).add("password", password).add("ssl_mode", "disable").build().toString();
-            id = app.client().post("/api/v1/sources", body).json().getJsonObject("source").getString("id");
+            id = create(app, "legacy", server, db, role, password);
             // As an earlier version stored it: sealed for the row's id alone.
             SecretBox.Sealed legacy = Keyring.open(Keyring.parse(TestApp.TEST_KEY, ""), false, Path.of(".")).seal(password, id);
             try (Connection c = meta.connect();
@@ -92,11 +84,7 @@ class ReencryptSecretsTest {
             assertThat(refused.status(), is(409));
             assertThat(refused.json().getString("detail"), containsString("reencrypt-secrets"));
         }
-        Map<String, String> env = new HashMap<>();
-        env.put("DB_URL", meta.url());
-        env.put("DB_USERNAME", meta.user());
-        env.put("DB_PASSWORD", meta.password());
-        env.put("SECRETS_KEYS", TestApp.TEST_KEY);
+        Map<String, String> env = commandEnvironment(meta, TestApp.TEST_KEY);
         // Without the flag an id-only ciphertext is not trusted: the command says which sources and fails.
         Outcome refused = run(env);
         assertThat(refused.exitCode(), is(1));
@@ -110,6 +98,22 @@ class ReencryptSecretsTest {
         try (TestApp app = TestApp.startWithOwnDatabase(config)) {
             assertThat(app.client().post("/api/v1/sources/" + id + "/test", "").json().getBoolean("success"), is(true));
         }
+    }
+
+    /* A source on the test server, stored through the API; returns its id. */
+    private static String create(TestApp app, String name, SourceServers.Server server, String db, String role, String password) {
+        String body = Json.createObjectBuilder().add("name", name).add("host", "127.0.0.1").add("port", server.port())
+                .add("database", db).add("username", role).add("password", password).add("ssl_mode", "disable").build().toString();
+        return app.client().post("/api/v1/sources", body).json().getJsonObject("source").getString("id");
+    }
+
+    private static Map<String, String> commandEnvironment(TestPostgres.Coordinates meta, String keys) {
+        Map<String, String> env = new HashMap<>();
+        env.put("DB_URL", meta.url());
+        env.put("DB_USERNAME", meta.user());
+        env.put("DB_PASSWORD", meta.password());
+        env.put("SECRETS_KEYS", keys);
+        return env;
     }
 
     private static Map<String, String> with(Map<String, String> base, String key, String value) {

@@ -7,16 +7,23 @@ import java.util.concurrent.FutureTask;
 import io.helidon.http.Method;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.philotes.auth.AuditHandler;
+import io.philotes.auth.AuditLog;
+import io.philotes.auth.Denials;
+import io.philotes.auth.KeyHandler;
+import io.philotes.auth.KeyRepository;
+import io.philotes.auth.KeyService;
 import io.philotes.cdc.CdcEngine;
-import io.philotes.cdc.EventPruner;
 import io.philotes.cdc.EventStore;
 import io.philotes.config.Settings;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.db.Migrations;
+import io.philotes.db.Pruner;
 import io.philotes.db.SqlStatements;
 import io.philotes.http.AccessLog;
 import io.philotes.http.ApiRoutes;
+import io.philotes.http.Authenticator;
 import io.philotes.http.Cors;
 import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
@@ -39,8 +46,22 @@ import io.philotes.system.HealthHandler;
 import io.philotes.system.Metrics;
 import io.philotes.system.OpenApiHandler;
 
+import static io.philotes.auth.Permission.AUDIT_READ;
+import static io.philotes.auth.Permission.CONFIG_READ;
+import static io.philotes.auth.Permission.EVENTS_READ;
+import static io.philotes.auth.Permission.KEYS_MANAGE;
+import static io.philotes.auth.Permission.METRICS_READ;
+import static io.philotes.auth.Permission.PIPELINES_READ;
+import static io.philotes.auth.Permission.PIPELINES_WRITE;
+import static io.philotes.auth.Permission.PUBLIC;
+import static io.philotes.auth.Permission.SOURCES_CONNECT;
+import static io.philotes.auth.Permission.SOURCES_READ;
+import static io.philotes.auth.Permission.SOURCES_WRITE;
+
 /** Wires Philotes: configuration, database, stores, services, the routing table, the server. */
 public final class Main {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+
     private Main() {
     }
 
@@ -73,7 +94,12 @@ public final class Main {
         Philotes.checkListener(settings.server());
         SqlStatements statements = SqlStatements.load();
         Database database = Commands.openDatabase(settings, statements);
-        DatabaseMonitor monitor = new DatabaseMonitor(database, Migrations.load(statements), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        Settings.Auth auth = settings.auth();
+        KeyService keys = new KeyService(new KeyRepository(database.client()));
+        // The first admin key exists before the service reports ready.
+        Runnable firstKey = auth.enabled() ? () -> keys.ensureAdmin(auth.bootstrapKey(), settings.dataDir().resolve("admin.key")) : () -> { };
+        DatabaseMonitor monitor = new DatabaseMonitor(database, Migrations.load(statements), firstKey, Duration.ofSeconds(1),
+                                                      Duration.ofSeconds(2));
         FutureTask<DatabaseMonitor.State> firstCheck = new FutureTask<>(monitor::check);
         Thread.ofVirtual().name("philotes-first-database-check").start(firstCheck);
 
@@ -87,62 +113,81 @@ public final class Main {
         CdcEngine engine = new CdcEngine(connector, events, database.dataSource(), s.testTimeout());
         PipelineService pipelines = new PipelineService(new PipelineRepository(database.client()), sources, engine, events);
         Supervisor supervisor = new Supervisor(pipelines, settings.events().superviseInterval());
-        EventPruner pruner = new EventPruner(database.client(), settings.events().retention(), settings.events().pruneInterval());
+        Duration pruneEvery = settings.events().pruneInterval();
+        Pruner eventPruner = new Pruner(database.client(), "events-prune", "events", settings.events().retention(), pruneEvery);
+        AuditLog audit = new AuditLog(database.client());
+        Pruner auditPruner = new Pruner(database.client(), "audit-prune", "audit entries", auth.auditRetention(), pruneEvery);
 
-        Metrics metrics = new Metrics(database.client(), engine);
-        AccessLog accessLog = new AccessLog(settings.http().trustedProxies());
+        Denials denials = new Denials();
+        Metrics metrics = new Metrics(database.client(), engine, denials);
+        AccessLog accessLog = new AccessLog(settings.http().trustedProxies(), audit::record);
+        ApiRoutes api = routes(ApiRoutes.create(new HttpJson(settings.http().bodyLimit()), denials), auth.metricsPublic(),
+                               new HealthHandler(monitor), metrics, new OpenApiHandler(), DocumentHandler.version(BuildInfo.load()),
+                               DocumentHandler.config(settings), new KeyHandler(keys), new AuditHandler(audit), new SourceHandler(sources),
+                               new PipelineHandler(pipelines));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
                 .addFilter(metrics)
                 .addFilter(new Cors(settings.http().corsOrigins()))
-                .addFilter(RateLimiter.of(settings.http()))
                 .addFilter(new RequestGuards(settings.http().bodyLimit(), monitor::ready))
-                .register(routes(ApiRoutes.create(new HttpJson(settings.http().bodyLimit())), new HealthHandler(monitor), metrics,
-                                 new OpenApiHandler(), DocumentHandler.version(BuildInfo.load()), DocumentHandler.config(settings),
-                                 new SourceHandler(sources), new PipelineHandler(pipelines)))
+                .addFilter(auth.enabled() ? Authenticator.checking(keys, monitor::ready) : Authenticator.off())
+                .addFilter(RateLimiter.of(settings.http()))
+                .register(api)
                 .error(Throwable.class, Problems::handle)
                 .any(Problems::notFound);
 
-        Philotes philotes = Philotes.serve(settings, routing, firstCheck, database, monitor, accessLog, List.of(supervisor, engine, pruner));
+        Philotes philotes = Philotes.serve(settings, routing, api.table(), firstCheck, database, monitor, accessLog,
+                                           List.of(supervisor, engine, eventPruner, auditPruner, audit));
         own.listening(philotes.port());
+        if (!auth.enabled()) {
+            LOG.log(System.Logger.Level.WARNING, "auth.enabled (AUTH_ENABLED) is false: every request is served as an admin without a key."
+                    + " Only for a network where everyone who can reach port {0,number,#} may do everything.", philotes.port());
+        }
         monitor.whenReady(supervisor::start);
-        pruner.start();
+        eventPruner.start();
+        auditPruner.start();
         return philotes;
     }
 
-    /* Every route and its handler, in matching order (a fixed segment before a {parameter} in its place). */
-    static ApiRoutes routes(ApiRoutes routes, HealthHandler health, Metrics metrics, OpenApiHandler openApi, DocumentHandler version,
-                            DocumentHandler config, SourceHandler sources, PipelineHandler pipelines) {
+    /* Every route, the permission it needs and its handler, in matching order (a fixed segment before a {parameter} in its place). */
+    static ApiRoutes routes(ApiRoutes routes, boolean metricsPublic, HealthHandler health, Metrics metrics, OpenApiHandler openApi,
+                            DocumentHandler version, DocumentHandler config, KeyHandler keys, AuditHandler audit, SourceHandler sources,
+                            PipelineHandler pipelines) {
         return routes
-                .get("/health", health::health)
-                .get("/health/live", health::live)
-                .get("/health/ready", health::ready)
-                .handler(Method.GET, "/metrics", metrics::scrape)
-                .handler(Method.GET, "/openapi", openApi::document)
-                .handler(Method.GET, "/openapi.yaml", openApi::document)
-                .get("/api/v1/version", version::document)
-                .get("/api/v1/config", config::document)
-                .get("/api/v1/sources", sources::list)
-                .post("/api/v1/sources", sources::create)
-                .post("/api/v1/sources/test", sources::testUnsaved)
-                .get("/api/v1/sources/{id}", sources::get)
-                .put("/api/v1/sources/{id}", sources::update)
-                .delete("/api/v1/sources/{id}", sources::delete)
-                .post("/api/v1/sources/{id}/test", sources::test)
-                .get("/api/v1/sources/{id}/tables", sources::tables)
-                .get("/api/v1/pipelines", pipelines::list)
-                .post("/api/v1/pipelines", pipelines::create)
-                .get("/api/v1/pipelines/{id}", pipelines::get)
-                .put("/api/v1/pipelines/{id}", pipelines::update)
-                .delete("/api/v1/pipelines/{id}", pipelines::delete)
-                .post("/api/v1/pipelines/{id}/start", pipelines::start)
-                .post("/api/v1/pipelines/{id}/stop", pipelines::stop)
-                .get("/api/v1/pipelines/{id}/status", pipelines::status)
-                .get("/api/v1/pipelines/{id}/events", pipelines::events)
-                .get("/api/v1/pipelines/{id}/tables", pipelines::tables)
-                .post("/api/v1/pipelines/{id}/tables", pipelines::addTable)
-                .get("/api/v1/pipelines/{id}/tables/{mapping_id}", pipelines::table)
-                .patch("/api/v1/pipelines/{id}/tables/{mapping_id}", pipelines::changeTable)
-                .delete("/api/v1/pipelines/{id}/tables/{mapping_id}", pipelines::removeTable);
+                .get("/health", PUBLIC, health::health)
+                .get("/health/live", PUBLIC, health::live)
+                .get("/health/ready", PUBLIC, health::ready)
+                .handler(Method.GET, "/metrics", metricsPublic ? PUBLIC : METRICS_READ, metrics::scrape)
+                .handler(Method.GET, "/openapi", PUBLIC, openApi::document)
+                .handler(Method.GET, "/openapi.yaml", PUBLIC, openApi::document)
+                .get("/api/v1/version", PUBLIC, version::document)
+                .get("/api/v1/config", CONFIG_READ, config::document)
+                .get("/api/v1/keys", KEYS_MANAGE, keys::list)
+                .post("/api/v1/keys", KEYS_MANAGE, keys::create)
+                .get("/api/v1/keys/{id}", KEYS_MANAGE, keys::get)
+                .delete("/api/v1/keys/{id}", KEYS_MANAGE, keys::delete)
+                .get("/api/v1/audit", AUDIT_READ, audit::list)
+                .get("/api/v1/sources", SOURCES_READ, sources::list)
+                .post("/api/v1/sources", SOURCES_WRITE, sources::create)
+                .post("/api/v1/sources/test", SOURCES_CONNECT, sources::testUnsaved)
+                .get("/api/v1/sources/{id}", SOURCES_READ, sources::get)
+                .put("/api/v1/sources/{id}", SOURCES_WRITE, sources::update)
+                .delete("/api/v1/sources/{id}", SOURCES_WRITE, sources::delete)
+                .post("/api/v1/sources/{id}/test", SOURCES_CONNECT, sources::test)
+                .get("/api/v1/sources/{id}/tables", SOURCES_CONNECT, sources::tables)
+                .get("/api/v1/pipelines", PIPELINES_READ, pipelines::list)
+                .post("/api/v1/pipelines", PIPELINES_WRITE, pipelines::create)
+                .get("/api/v1/pipelines/{id}", PIPELINES_READ, pipelines::get)
+                .put("/api/v1/pipelines/{id}", PIPELINES_WRITE, pipelines::update)
+                .delete("/api/v1/pipelines/{id}", PIPELINES_WRITE, pipelines::delete)
+                .post("/api/v1/pipelines/{id}/start", PIPELINES_WRITE, pipelines::start)
+                .post("/api/v1/pipelines/{id}/stop", PIPELINES_WRITE, pipelines::stop)
+                .get("/api/v1/pipelines/{id}/status", PIPELINES_READ, pipelines::status)
+                .get("/api/v1/pipelines/{id}/events", EVENTS_READ, pipelines::events)
+                .get("/api/v1/pipelines/{id}/tables", PIPELINES_READ, pipelines::tables)
+                .post("/api/v1/pipelines/{id}/tables", PIPELINES_WRITE, pipelines::addTable)
+                .get("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_READ, pipelines::table)
+                .patch("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_WRITE, pipelines::changeTable)
+                .delete("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_WRITE, pipelines::removeTable);
     }
 }

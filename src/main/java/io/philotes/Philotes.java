@@ -20,6 +20,7 @@ import io.philotes.config.Settings;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.http.AccessLog;
+import io.philotes.http.ApiRoutes;
 import io.philotes.http.Problems;
 
 /**
@@ -33,10 +34,13 @@ public final class Philotes implements AutoCloseable {
     private final DatabaseMonitor monitor;
     private final Database database;
     private final List<AutoCloseable> engine;
+    private final List<ApiRoutes.Route> routes;
     private boolean stopped;
 
-    private Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, List<AutoCloseable> engine) {
+    private Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, List<AutoCloseable> engine,
+                     List<ApiRoutes.Route> routes) {
         this.server = server;
+        this.routes = routes;
         this.accessLog = accessLog;
         this.monitor = monitor;
         this.database = database;
@@ -63,7 +67,8 @@ public final class Philotes implements AutoCloseable {
      * when the check is done.
      *
      * @param settings   validated settings
-     * @param routing    the routing table with its filters
+     * @param routing    the routing with its filters
+     * @param routes     the routing table's routes, for tools and tests
      * @param firstCheck the first database check, running
      * @param database   the metadata database
      * @param monitor    its monitor, started once the first check passed
@@ -73,8 +78,8 @@ public final class Philotes implements AutoCloseable {
      * @return the running service
      * @throws StartupException when the port cannot be bound or the database cannot be used
      */
-    static Philotes serve(Settings settings, HttpRouting.Builder routing, Future<DatabaseMonitor.State> firstCheck, Database database,
-                          DatabaseMonitor monitor, AccessLog accessLog, List<AutoCloseable> engine) {
+    static Philotes serve(Settings settings, HttpRouting.Builder routing, List<ApiRoutes.Route> routes, Future<DatabaseMonitor.State> firstCheck,
+                          Database database, DatabaseMonitor monitor, AccessLog accessLog, List<AutoCloseable> engine) {
         Settings.Server s = settings.server();
         WebServerConfig.Builder builder = WebServer.builder();
         s.tls().ifPresent(tls -> builder.tls(tls(tls)));
@@ -112,7 +117,7 @@ public final class Philotes implements AutoCloseable {
         monitor.start();
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on {0}://{1}:{2,number,#} (metadata database: {3})",
                 s.tls().isPresent() ? "https" : "http", s.host(), server.port(), database.description());
-        return new Philotes(server, accessLog, monitor, database, engine);
+        return new Philotes(server, accessLog, monitor, database, engine, routes);
     }
 
     /**
@@ -122,6 +127,15 @@ public final class Philotes implements AutoCloseable {
      */
     public int port() {
         return server.port();
+    }
+
+    /**
+     * Every route of the routing table with the permission it needs.
+     *
+     * @return the routes
+     */
+    public List<ApiRoutes.Route> routes() {
+        return routes;
     }
 
     /**

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 /** The launcher as a real separate process: exit codes and the messages operators see. */
 class MainProcessTest {
@@ -25,6 +26,17 @@ class MainProcessTest {
         assertThat(r.output, containsString("server.port (SERVER_PORT) = 'abc' is not a whole number"));
         assertThat(r.output, containsString("db.pool.size (DB_POOL_SIZE) = '-1'"));
         assertThat(r.output, containsString("db.ssl.mode (DB_SSL_MODE) = 'bogus'"));
+    }
+
+    @Test
+    void anInvalidBootstrapKeyStopsStartupWithExitCode2NamingItButNotItsValue() throws Exception {
+        for (String bad : List.of("too-short-7f3a", "has spaces in it but is long enough for the length rule",
+                                  "phk_AbCdEfGhIjKl_" + "x".repeat(43))) {
+            Result r = run(Map.of("AUTH_BOOTSTRAP_KEY", bad));
+            assertThat(r.output, r.exitCode, is(2));
+            assertThat(r.output, containsString("auth.bootstrap.key (AUTH_BOOTSTRAP_KEY) must be 32 to 128 characters"));
+            assertThat(r.output, not(containsString(bad)));
+        }
     }
 
     @Test

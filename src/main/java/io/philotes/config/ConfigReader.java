@@ -93,6 +93,21 @@ final class ConfigReader {
                 .toList();
     }
 
+    boolean bool(String key) {
+        String value = string(key).trim();
+        if (!value.equals("true") && !value.equals("false")) {
+            problem(key, value, "must be true or false");
+        }
+        return value.equals("true");
+    }
+
+    /* A problem with a secret: the message names the key, never its value. */
+    void requireSecret(boolean condition, String key, String message) {
+        if (!condition) {
+            problems.add(key + " (" + envName(key) + ") " + message);
+        }
+    }
+
     void require(boolean condition, String key, String value, String message) {
         if (!condition) {
             problem(key, value, message);

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -23,11 +25,17 @@ import io.philotes.net.TrustedProxies;
  * @param db      the metadata database
  * @param dataDir where the embedded database and generated keys live
  * @param sources how source databases are reached
+ * @param events  the CDC engine and its event store
  * @param secrets the keys that encrypt source passwords
+ * @param auth    access control
  */
-public record Settings(Server server, Http http, Db db, Path dataDir, Sources sources, Events events, Keyring.Parsed secrets) {
+public record Settings(Server server, Http http, Db db, Path dataDir, Sources sources, Events events, Keyring.Parsed secrets, Auth auth) {
     /** PostgreSQL's own {@code sslmode} values. */
     public static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    private static final Pattern GENERATED_KEY = Pattern.compile("phk_[A-Za-z0-9]{12}_[A-Za-z0-9]{43}");
+    private static final Predicate<String> BOOTSTRAP_KEY_RULE = key -> Auth.BOOTSTRAP_KEY.matcher(key).matches()
+            && !GENERATED_KEY.matcher(key).matches();
 
     /** Environment variable naming an extra YAML file layered over the defaults. */
     public static final String CONFIG_FILE_ENV = "PHILOTES_CONFIG";
@@ -118,6 +126,25 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
     }
 
     /**
+     * Access control.
+     *
+     * @param enabled        whether every route but the public ones needs a key
+     * @param bootstrapKey   the admin key to create when none exists (never printed)
+     * @param auditRetention how long audit entries are kept
+     * @param metricsPublic  whether /metrics answers without a key
+     */
+    public record Auth(boolean enabled, Optional<String> bootstrapKey, Duration auditRetention, boolean metricsPublic) {
+        /** How {@code auth.bootstrap.key} may look (and a generated key never does). */
+        public static final Pattern BOOTSTRAP_KEY = Pattern.compile("[A-Za-z0-9_-]{32,128}");
+
+        @Override
+        public String toString() {
+            return "Auth[enabled=" + enabled + ", bootstrapKey=" + (bootstrapKey.isPresent() ? "***" : "none") + ", auditRetention="
+                    + auditRetention + ", metricsPublic=" + metricsPublic + "]";
+        }
+    }
+
+    /**
      * Builds the layered configuration: overrides, then system properties, then the environment, then
      * the file named by {@value #CONFIG_FILE_ENV}, then the defaults in the jar.
      *
@@ -189,10 +216,16 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.duration("events.prune.interval", Duration.ofMillis(100), Duration.ofDays(1)),
                 r.duration("pipelines.supervise.interval", Duration.ofMillis(100), Duration.ofHours(1)));
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
+        String bootstrap = r.secret("auth.bootstrap.key");
+        r.requireSecret(bootstrap.isEmpty() || BOOTSTRAP_KEY_RULE.test(bootstrap), "auth.bootstrap.key",
+                        "must be 32 to 128 characters of A-Z, a-z, 0-9, '_' and '-', and not of the form phk_<12>_<43> of generated keys"
+                        + " (its value is not shown)");
+        Auth auth = new Auth(r.bool("auth.enabled"), bootstrap.isEmpty() ? Optional.empty() : Optional.of(bootstrap),
+                             r.duration("audit.retention", Duration.ofMinutes(1), Duration.ofDays(3650)), r.bool("metrics.public"));
         problems.addAll(secrets.problems());
         r.add(problems);
         r.check();
-        return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize(), sources, events, secrets);
+        return new Settings(server, http, db, Path.of(dataDir).toAbsolutePath().normalize(), sources, events, secrets, auth);
     }
 
     /* Both files or neither; each one readable; a client CA only with them. */

@@ -1,5 +1,6 @@
 package io.philotes.core;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -22,12 +23,46 @@ public interface ApiRequest {
     UUID pathId(String name);
 
     /**
+     * A path parameter as it was sent, for resources whose ids are not UUIDs.
+     *
+     * @param name the path parameter
+     * @return its text
+     */
+    String path(String name);
+
+    /**
      * A query parameter.
      *
      * @param name its name
      * @return its value, if the request has it
      */
     Optional<String> query(String name);
+
+    /**
+     * A whole-number query parameter.
+     *
+     * @param name         its name
+     * @param min          smallest value
+     * @param max          largest value
+     * @param defaultValue the value without the parameter
+     * @return the number
+     * @throws ApiException validation-error naming the parameter when it is not a whole number in range
+     */
+    default long number(String name, long min, long max, long defaultValue) {
+        Optional<String> text = query(name);
+        if (text.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            long value = Long.parseLong(text.get());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.validation(List.of(new FieldError(name, "must be a whole number from " + min + " to " + max)));
+    }
 
     /**
      * An id filter from the query.

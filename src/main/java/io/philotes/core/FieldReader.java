@@ -218,18 +218,26 @@ public final class FieldReader {
             }
             return null;
         }
-        if (value instanceof JsonString s) {
-            try {
-                UUID id = UUID.fromString(s.getString());
-                if (id.toString().equalsIgnoreCase(s.getString())) {
-                    return id;
-                }
-            } catch (IllegalArgumentException e) {
-                // reported below
-            }
+        UUID id = value instanceof JsonString s ? uuid(s.getString()) : null;
+        if (id == null) {
+            error(key, "must be an id (a UUID string)");
         }
-        error(key, "must be an id (a UUID string)");
-        return null;
+        return id;
+    }
+
+    /**
+     * An id in its canonical text form, the only form the API takes.
+     *
+     * @param text the text
+     * @return the id, or null for anything else
+     */
+    public static UUID uuid(String text) {
+        try {
+            UUID id = UUID.fromString(text);
+            return id.toString().equalsIgnoreCase(text) ? id : null;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return null;
+        }
     }
 
     /**

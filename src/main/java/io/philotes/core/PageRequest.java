@@ -77,9 +77,27 @@ public record PageRequest(int limit, Optional<Cursor> after) {
      * A position in a newest-first list.
      *
      * @param createdAt creation time of the item
-     * @param id        id of the item
+     * @param id        id of the item (a UUID for sources and pipelines, a key's public id for keys)
      */
-    public record Cursor(Instant createdAt, UUID id) {
+    public record Cursor(Instant createdAt, String id) {
+        public Cursor(Instant createdAt, UUID id) {
+            this(createdAt, id.toString());
+        }
+
+        /**
+         * The id as a UUID, for lists of resources that have them.
+         *
+         * @return the id
+         * @throws ApiException bad-request for a cursor of another list
+         */
+        public UUID uuid() {
+            try {
+                return UUID.fromString(id);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("The cursor is not one this list returned; start again without it");
+            }
+        }
+
         public String encode() {
             return Base64.getUrlEncoder().withoutPadding().encodeToString((createdAt + "|" + id).getBytes(StandardCharsets.UTF_8));
         }
@@ -87,7 +105,10 @@ public record PageRequest(int limit, Optional<Cursor> after) {
         static Cursor decode(String text) {
             try {
                 String[] parts = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8).split("\\|", 2);
-                return new Cursor(Instant.parse(parts[0]), UUID.fromString(parts[1]));
+                if (!parts[1].matches("[A-Za-z0-9-]{1,64}")) {
+                    throw new IllegalArgumentException("not an id");
+                }
+                return new Cursor(Instant.parse(parts[0]), parts[1]);
             } catch (IllegalArgumentException | DateTimeParseException | ArrayIndexOutOfBoundsException e) {
                 throw ApiException.badRequest("The cursor is not one this API returned; start again without it");
             }

@@ -1,12 +1,7 @@
 package io.philotes.crypto;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -106,27 +101,19 @@ public final class Keyring {
     }
 
     private static SecretKey readOrCreate(Path file) {
+        String text = PrivateFiles.readOrCreate(file, () -> {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            LOG.log(System.Logger.Level.WARNING, "Creating a secret key for source passwords at {0} (mode 0600). It is fine for"
+                    + " a first try; in production configure SECRETS_KEYS and keep the key outside the data directory.", file);
+            return Base64.getEncoder().encodeToString(key);
+        });
         try {
-            Files.createDirectories(file.getParent());
-            if (!Files.exists(file)) {
-                byte[] key = new byte[32];
-                new SecureRandom().nextBytes(key);
-                try {
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                    Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n");
-                    LOG.log(System.Logger.Level.WARNING, "Created a secret key for source passwords at {0} (mode 0600). It is fine for"
-                            + " a first try; in production configure SECRETS_KEYS and keep the key outside the data directory.", file);
-                } catch (FileAlreadyExistsException raced) {
-                    // another process created it first: use theirs
-                }
-            }
-            byte[] key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
+            byte[] key = Base64.getDecoder().decode(text);
             if (key.length != 32) {
                 throw new IllegalStateException("The key file " + file + " does not hold a 32-byte base64 key");
             }
             return new SecretKeySpec(key, "AES");
-        } catch (IOException e) {
-            throw new UncheckedIOException("The key file " + file + " cannot be read or created: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("The key file " + file + " is not valid base64");
         }

@@ -72,9 +72,11 @@ public final class Database implements AutoCloseable {
         // exception messages, which end up in logs.
         config.addDataSourceProperty("logServerErrorDetail", "false");
         if (db.embedded()) {
-            EmbeddedDatabase embedded = EmbeddedDatabase.start(settings.dataDir().resolve("postgres"), db.embeddedPort());
+            EmbeddedDatabase embedded = EmbeddedDatabase.start(settings.dataDir().resolve("postgres"), db.embeddedPort(),
+                                                               settings.dataDir().resolve("postgres.password"));
             config.setJdbcUrl(embedded.jdbcUrl());
             config.setUsername(embedded.user());
+            config.setPassword(embedded.password());
             config.addDataSourceProperty("sslmode", "disable");
             return new Database(new HikariDataSource(config), statements, embedded,
                                 "embedded PostgreSQL on localhost:" + embedded.port(),

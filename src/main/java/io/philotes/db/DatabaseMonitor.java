@@ -21,6 +21,7 @@ public final class DatabaseMonitor implements AutoCloseable {
 
     private final Database database;
     private final Migrations migrations;
+    private final Runnable setup;
     private final Duration interval;
     private final Duration pingTimeout;
     private final ExecutorService pings = Executors.newVirtualThreadPerTaskExecutor();
@@ -34,12 +35,15 @@ public final class DatabaseMonitor implements AutoCloseable {
      *
      * @param database    the database to watch
      * @param migrations  the migrations to keep applied
+     * @param setup       what the database needs once migrated, before it is ready (idempotent: it runs again
+     *                    whenever the database comes back)
      * @param interval    time between checks
      * @param pingTimeout longest a check may wait for an answer
      */
-    public DatabaseMonitor(Database database, Migrations migrations, Duration interval, Duration pingTimeout) {
+    public DatabaseMonitor(Database database, Migrations migrations, Runnable setup, Duration interval, Duration pingTimeout) {
         this.database = database;
         this.migrations = migrations;
+        this.setup = setup;
         this.interval = interval;
         this.pingTimeout = pingTimeout;
     }
@@ -138,12 +142,13 @@ public final class DatabaseMonitor implements AutoCloseable {
     private State migrate(long latency) {
         try {
             migrations.apply(database.dataSource());
+            setup.run();
             return new State(true, true, false, null, Instant.now(), latency);
         } catch (Migrations.MigrationException e) {
             LOG.log(System.Logger.Level.ERROR, "Metadata database schema cannot be brought up to date: {0}", e.getMessage());
             return new State(true, false, true, e.getMessage(), Instant.now(), latency);
         } catch (Exception e) {
-            return new State(false, false, false, "migrations could not run: " + rootMessage(e), Instant.now(), latency);
+            return new State(false, false, false, "migrations or setup could not run: " + rootMessage(e), Instant.now(), latency);
         }
     }
 

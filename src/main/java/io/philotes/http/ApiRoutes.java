@@ -1,11 +1,14 @@
 package io.philotes.http;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 
+import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -14,6 +17,11 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.philotes.auth.Authentication;
+import io.philotes.auth.Denial;
+import io.philotes.auth.Denials;
+import io.philotes.auth.Permission;
+import io.philotes.auth.Principal;
 import io.philotes.core.ApiRequest;
 import io.philotes.core.ApiResponse;
 import io.philotes.core.Endpoint;
@@ -21,65 +29,129 @@ import io.philotes.core.PageRequest;
 import jakarta.json.JsonObject;
 
 /**
- * The routing table: every route of the service with its handler, registered in the order given. Each path
- * also answers its other methods with 405 and {@code Allow}. Plain-Java endpoints get their request read and
- * their response written here, so the features below know nothing of HTTP.
+ * The routing table: every route of the service with the one permission it needs and its handler, registered
+ * in the order given. Before a handler runs, the request's key (see {@link Authenticator}) must hold the
+ * route's permission: 401 without a valid key, 403 without the permission. Each path also answers its other
+ * methods with 405 and {@code Allow}. Plain-Java endpoints get their request read and their response written
+ * here, so the features below know nothing of HTTP.
  */
 public final class ApiRoutes implements HttpService {
     private final HttpJson json;
+    private final Denials denials;
     private final Map<String, Map<Method, Handler>> routes = new LinkedHashMap<>();
+    private final List<Route> table = new ArrayList<>();
 
-    private ApiRoutes(HttpJson json) {
+    private ApiRoutes(HttpJson json, Denials denials) {
         this.json = json;
+        this.denials = denials;
+    }
+
+    /**
+     * One route of the table.
+     *
+     * @param method     its method
+     * @param path       its path, with {@code {parameters}}
+     * @param permission what it needs
+     */
+    public record Route(Method method, String path, Permission permission) {
     }
 
     /**
      * An empty table.
      *
-     * @param json reads request bodies
+     * @param json    reads request bodies
+     * @param denials counts the requests turned away
      * @return the table
      */
-    public static ApiRoutes create(HttpJson json) {
-        return new ApiRoutes(json);
+    public static ApiRoutes create(HttpJson json, Denials denials) {
+        return new ApiRoutes(json, denials);
     }
 
-    public ApiRoutes get(String path, Endpoint endpoint) {
-        return route(Method.GET, path, endpoint);
+    public ApiRoutes get(String path, Permission permission, Endpoint endpoint) {
+        return route(Method.GET, path, permission, endpoint);
     }
 
-    public ApiRoutes post(String path, Endpoint endpoint) {
-        return route(Method.POST, path, endpoint);
+    public ApiRoutes post(String path, Permission permission, Endpoint endpoint) {
+        return route(Method.POST, path, permission, endpoint);
     }
 
-    public ApiRoutes put(String path, Endpoint endpoint) {
-        return route(Method.PUT, path, endpoint);
+    public ApiRoutes put(String path, Permission permission, Endpoint endpoint) {
+        return route(Method.PUT, path, permission, endpoint);
     }
 
-    public ApiRoutes patch(String path, Endpoint endpoint) {
-        return route(Method.PATCH, path, endpoint);
+    public ApiRoutes patch(String path, Permission permission, Endpoint endpoint) {
+        return route(Method.PATCH, path, permission, endpoint);
     }
 
-    public ApiRoutes delete(String path, Endpoint endpoint) {
-        return route(Method.DELETE, path, endpoint);
+    public ApiRoutes delete(String path, Permission permission, Endpoint endpoint) {
+        return route(Method.DELETE, path, permission, endpoint);
     }
 
     /**
      * A route whose handler writes the response itself (documents that are not JSON).
      *
-     * @param method  the method
-     * @param path    the path
-     * @param handler the Helidon handler
+     * @param method     the method
+     * @param path       the path
+     * @param permission what it needs
+     * @param handler    the Helidon handler
      * @return this table
      */
-    public ApiRoutes handler(Method method, String path, Handler handler) {
-        if (routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).putIfAbsent(method, handler) != null) {
+    public ApiRoutes handler(Method method, String path, Permission permission, Handler handler) {
+        Handler guarded = (req, res) -> {
+            if (req.prologue().method() != Method.GET) {
+                audited(req);
+            }
+            if (permission != Permission.PUBLIC) {
+                authorize(req, permission);
+                // What a key may read is for that key: no shared cache keeps it.
+                res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            }
+            handler.handle(req, res);
+        };
+        if (routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).putIfAbsent(method, guarded) != null) {
             throw new IllegalStateException(method.text() + " " + path + " is routed twice");
         }
+        table.add(new Route(method, path, permission));
         return this;
     }
 
-    private ApiRoutes route(Method method, String path, Endpoint endpoint) {
-        return handler(method, path, (req, res) -> send(res, endpoint.handle(new Request(req))));
+    /**
+     * Every route, in the order given.
+     *
+     * @return the routes with their permissions
+     */
+    public List<Route> table() {
+        return List.copyOf(table);
+    }
+
+    private ApiRoutes route(Method method, String path, Permission permission, Endpoint endpoint) {
+        return handler(method, path, permission, (req, res) -> {
+            ApiResponse response = endpoint.handle(new Request(req));
+            if (response.location() != null) {
+                req.context().register(new AuditTarget(response.location().substring(response.location().lastIndexOf('/') + 1)));
+            }
+            send(res, response);
+        });
+    }
+
+    /* The one rule of every route but the public ones: a valid key that holds its permission. */
+    private void authorize(ServerRequest req, Permission permission) {
+        Authentication authentication = req.context().get(Credentials.class).map(Credentials::authentication).orElse(Denial.missing());
+        Optional<Denial> denial = switch (authentication) {
+            case Denial d -> Optional.of(d);
+            case Principal p -> p.denial(permission, () -> RequestIds.path(req, "id"));
+        };
+        if (denial.isPresent()) {
+            audited(req);
+            throw denials.count(denial.get());
+        }
+    }
+
+    /* Marks the request for the audit log, with the resource it is about: a mapping's id, else the path's id. */
+    private static void audited(ServerRequest req) {
+        Parameters parameters = req.path().pathParameters();
+        String id = parameters.contains("mapping_id") ? parameters.get("mapping_id") : parameters.contains("id") ? parameters.get("id") : null;
+        req.context().register(new AuditTarget(id));
     }
 
     /*
@@ -134,6 +206,11 @@ public final class ApiRoutes implements HttpService {
         @Override
         public UUID pathId(String name) {
             return RequestIds.path(req, name);
+        }
+
+        @Override
+        public String path(String name) {
+            return req.path().pathParameters().get(name);
         }
 
         @Override

@@ -21,7 +21,7 @@ import io.philotes.core.ProblemType;
 public final class Cors implements Filter {
     private static final HeaderName REQUEST_METHOD = HeaderNames.create("Access-Control-Request-Method");
     private static final String METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-    private static final String HEADERS = "Origin, Content-Type, Accept, Authorization, X-Request-ID, If-Match";
+    private static final String HEADERS = "Origin, Content-Type, Accept, Authorization, X-API-Key, X-Request-ID, If-Match";
     private static final String EXPOSED = "X-Request-ID, ETag, Location";
     private static final String MAX_AGE = String.valueOf(12 * 60 * 60);
 

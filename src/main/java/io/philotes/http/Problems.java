@@ -72,7 +72,7 @@ public final class Problems {
         if (problem.detail() != null) {
             body.add("detail", problem.detail());
         }
-        body.add("instance", request.prologue().uriPath().rawPath());
+        body.add("instance", AccessLog.redacted(request.prologue().uriPath().rawPath()));
         if (!problem.errors().isEmpty()) {
             JsonArrayBuilder errors = JsonText.array();
             problem.errors().forEach(e -> errors.add(JsonText.object().add("field", e.field()).add("message", e.message())));
@@ -125,7 +125,7 @@ public final class Problems {
      * @param response the response
      */
     public static void notFound(ServerRequest request, ServerResponse response) {
-        send(request, response, ApiException.notFound("No resource at " + request.prologue().uriPath().rawPath()));
+        send(request, response, ApiException.notFound("No resource at " + AccessLog.redacted(request.prologue().uriPath().rawPath())));
     }
 
     /**

@@ -12,13 +12,16 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.philotes.auth.Principal;
 import io.philotes.config.Settings;
 import io.philotes.core.ApiException;
 import io.philotes.core.ProblemType;
 import io.philotes.net.TrustedProxies;
 
 /**
- * A token bucket per client address. Buckets that have been idle long enough to be full again are
+ * A token bucket per API key for requests with a valid key, and per client address for the others (with no
+ * key, a bad one, or one this instance has not checked in the last moment: no key is looked up before the
+ * limit, so made-up keys cost no queries). Buckets that have been idle long enough to be full again are
  * evicted, which changes nothing for their clients and keeps memory bounded by the active clients.
  */
 public final class RateLimiter implements Filter {
@@ -57,12 +60,13 @@ public final class RateLimiter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest request, RoutingResponse response) {
-        long remaining = acquire(ClientAddress.of(request, proxies));
+        String keyId = request.context().get(Credentials.class).flatMap(Credentials::known).map(Principal::keyId).orElse(null);
+        long remaining = acquire(keyId != null ? "key " + keyId : ClientAddress.of(request, proxies));
         response.header(LIMIT, String.valueOf(rate));
         if (remaining < 0) {
             long retryAfter = -remaining;
-            throw new ApiException(ProblemType.RATE_LIMITED,
-                    "More than " + rate + " requests per second (burst " + burst + ") from this address; retry in " + retryAfter + " s",
+            throw new ApiException(ProblemType.RATE_LIMITED, "More than " + rate + " requests per second (burst " + burst + ") "
+                    + (keyId != null ? "with this key" : "from this address") + "; retry in " + retryAfter + " s",
                     List.of(),
                     Map.of("Retry-After", String.valueOf(retryAfter), REMAINING.defaultCase(), "0"));
         }

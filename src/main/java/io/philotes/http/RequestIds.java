@@ -6,6 +6,7 @@ import java.util.UUID;
 import io.helidon.webserver.http.ServerRequest;
 import io.philotes.core.ApiException;
 import io.philotes.core.FieldError;
+import io.philotes.core.FieldReader;
 
 /** Resource ids in request paths and query parameters: UUIDs in their canonical text form only. */
 public final class RequestIds {
@@ -22,9 +23,9 @@ public final class RequestIds {
      */
     public static UUID path(ServerRequest request, String name) {
         String text = request.path().pathParameters().get(name);
-        UUID id = parse(text);
+        UUID id = FieldReader.uuid(text);
         if (id == null) {
-            throw ApiException.badRequest("'" + text + "' is not a valid id (a UUID is expected)");
+            throw ApiException.badRequest("'" + AccessLog.redacted(text) + "' is not a valid id (a UUID is expected)");
         }
         return id;
     }
@@ -41,19 +42,10 @@ public final class RequestIds {
         if (!request.query().contains(name)) {
             return null;
         }
-        UUID id = parse(request.query().get(name));
+        UUID id = FieldReader.uuid(request.query().get(name));
         if (id == null) {
             throw ApiException.validation(List.of(new FieldError(name, "must be an id (a UUID)")));
         }
         return id;
-    }
-
-    private static UUID parse(String text) {
-        try {
-            UUID id = UUID.fromString(text);
-            return id.toString().equalsIgnoreCase(text) ? id : null;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

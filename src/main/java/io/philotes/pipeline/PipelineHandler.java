@@ -10,10 +10,8 @@ import java.util.UUID;
 import io.philotes.cdc.ChangeEvent;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.StreamState;
-import io.philotes.core.ApiException;
 import io.philotes.core.ApiRequest;
 import io.philotes.core.ApiResponse;
-import io.philotes.core.FieldError;
 import io.philotes.core.JsonText;
 import io.philotes.core.PipelineStatus;
 import jakarta.json.Json;
@@ -96,8 +94,8 @@ public final class PipelineHandler {
     }
 
     public ApiResponse events(ApiRequest req) {
-        long after = number(req, "after", 0, Long.MAX_VALUE, 0);
-        int limit = (int) number(req, "limit", 1, MAX_EVENTS, DEFAULT_EVENTS);
+        long after = req.number("after", 0, Long.MAX_VALUE, 0);
+        int limit = (int) req.number("limit", 1, MAX_EVENTS, DEFAULT_EVENTS);
         PipelineService.EventsPage page = service.events(id(req), after, limit);
         JsonArrayBuilder list = JsonText.array();
         long next = page.after();
@@ -175,21 +173,6 @@ public final class PipelineHandler {
         JsonObjectBuilder pipeline = pipeline(detail.pipeline()).add("tables", tables);
         warnings(pipeline, detail.warnings());
         return pipeline;
-    }
-
-    private static long number(ApiRequest req, String name, long min, long max, long defaultValue) {
-        if (req.query(name).isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            long value = Long.parseLong(req.query(name).get());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw ApiException.validation(List.of(new FieldError(name, "must be a whole number from " + min + " to " + max)));
     }
 
     private static void rawJson(JsonObjectBuilder b, String name, String json) {

@@ -62,7 +62,7 @@ public final class PipelineRepository {
     List<Pipeline> list(PipelineStatus status, UUID sourceId, PageRequest page) {
         Map<String, Object> p = filters(status, sourceId);
         p.put("after_created", page.after().map(c -> OffsetDateTime.ofInstant(c.createdAt(), ZoneOffset.UTC)).orElse(null));
-        p.put("after_id", page.after().map(PageRequest.Cursor::id).orElse(null));
+        p.put("after_id", page.after().map(PageRequest.Cursor::uuid).orElse(null));
         p.put("limit", page.limit() + 1);
         try (var rows = db.execute().createNamedQuery("pipeline-list").params(p).execute()) {
             return rows.map(PipelineRepository::pipeline).toList();

@@ -41,7 +41,7 @@ public final class SourceRepository {
         Map<String, Object> p = new HashMap<>();
         p.put("status", status == null ? null : status.text());
         p.put("after_created", page.after().map(c -> OffsetDateTime.ofInstant(c.createdAt(), ZoneOffset.UTC)).orElse(null));
-        p.put("after_id", page.after().map(PageRequest.Cursor::id).orElse(null));
+        p.put("after_id", page.after().map(PageRequest.Cursor::uuid).orElse(null));
         p.put("limit", page.limit() + 1);
         try (var rows = db.execute().createNamedQuery("source-list").params(p).execute()) {
             return rows.map(SourceRepository::source).toList();

@@ -22,6 +22,8 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.philotes.auth.Denial;
+import io.philotes.auth.Denials;
 import io.philotes.cdc.CdcEngine;
 import io.philotes.cdc.ChangeEvent;
 import io.philotes.core.PipelineStatus;
@@ -35,8 +37,8 @@ import io.philotes.db.Rows;
 public final class Metrics implements Filter {
     /* Ids in paths become {id}, so that a route is one series however many resources there are. */
     private static final Pattern ID = Pattern.compile("/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-        private static final Set<String> ROUTE_WORDS = Set.of("{id}", "api", "v1", "sources", "pipelines", "tables", "test",
-            "start", "stop", "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml");
+    private static final Set<String> ROUTE_WORDS = Set.of("{id}", "api", "v1", "sources", "pipelines", "tables", "test", "start", "stop",
+            "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml", "keys", "audit");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final DbClient db;
@@ -49,11 +51,17 @@ public final class Metrics implements Filter {
      * Creates the metrics.
      *
      * @param db     the metadata database, for the pipelines' numbers
-     * @param engine this instance's engine, for the lag and failures of the pipelines it runs
+     * @param engine  this instance's engine, for the lag and failures of the pipelines it runs
+     * @param denials the requests access control turned away
      */
-    public Metrics(DbClient db, CdcEngine engine) {
+    public Metrics(DbClient db, CdcEngine engine, Denials denials) {
         this.db = db;
         this.engine = engine;
+        for (Denial.Reason reason : Denial.Reason.values()) {
+            FunctionCounter.builder("philotes.auth.failures", denials, d -> d.total(reason)).tags("reason", reason.label())
+                    .description("requests turned away: missing, malformed, invalid or expired key (401), forbidden (403), unavailable (503)")
+                    .register(registry);
+        }
         states = MultiGauge.builder("philotes.pipeline.state").description("1 for the pipeline's current state").register(registry);
         events = MultiGauge.builder("philotes.pipeline.events").description("events stored for the pipeline").register(registry);
         lag = MultiGauge.builder("philotes.pipeline.lag").baseUnit("bytes")

@@ -21,7 +21,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 /** Events past the configured retention are deleted in the background; newer ones and the counters stay. */
-@PhilotesTest(config = {"events.retention=1h", "events.prune.interval=200ms"})
+@PhilotesTest(config = {"events.retention=1h", "events.prune.interval=200ms", "audit.retention=1h"})
 class RetentionTest {
     private static TestApp app;
     private static ApiClient api;
@@ -54,6 +54,24 @@ class RetentionTest {
             left = api.get("/api/v1/pipelines/" + id + "/events?after=0&limit=1000").json().getJsonArray("events");
         } while (left.size() != 3 && System.currentTimeMillis() < deadline);
         assertThat(left.stream().map(v -> ((JsonObject) v).getInt("seq")).toList(), is(List.of(25001, 25002, 25003)));
+    }
+
+    @Test
+    void auditEntriesOlderThanTheirRetentionAreDeletedToo() throws Exception {
+        try (Connection c = app.database().connect(); Statement st = c.createStatement()) {
+            st.executeUpdate("""
+                    INSERT INTO philotes.audit_log (at, client, method, path, status, request_id)
+                    SELECT now() - make_interval(mins => g), '127.0.0.1', 'POST', '/api/v1/sources', 201, 'old-' || g
+                    FROM generate_series(50, 70) g""");
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        List<String> left;
+        do {
+            Thread.sleep(100);
+            left = api.get("/api/v1/audit?limit=1000").json().getJsonArray("entries").stream()
+                    .map(v -> ((JsonObject) v).getString("request_id")).filter(r -> r.startsWith("old-")).toList();
+        } while (left.size() != 10 && System.currentTimeMillis() < deadline);
+        assertThat(left, is(List.of("old-50", "old-51", "old-52", "old-53", "old-54", "old-55", "old-56", "old-57", "old-58", "old-59")));
     }
 
     @Test

@@ -38,7 +38,7 @@ class HttpFrameworkTest {
                 .host("127.0.0.1")
                 .directHandlers(Problems.directHandlers())
                 .routing(HttpRouting.builder()
-                                 .addFilter(new AccessLog(TrustedProxies.none()))
+                                 .addFilter(new AccessLog(TrustedProxies.none(), entry -> { }))
                                  .addFilter(new RequestGuards(64, () -> true))
                                  .post("/echo", (req, res) -> HttpJson.send(res, 200, json.readObject(req)))
                                  .get("/boom", (req, res) -> {

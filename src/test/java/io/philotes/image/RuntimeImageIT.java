@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,10 @@ import io.philotes.support.TestPostgres;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
 /**
@@ -77,16 +80,25 @@ class RuntimeImageIT {
         try {
             String base = "http://127.0.0.1:" + port;
             awaitReady(base, philotes, log);
+            // No AUTH_BOOTSTRAP_KEY: the first start wrote an admin key for its operator, readable by nobody else.
+            Path keyFile = cwd.resolve("data/admin.key");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)), is("rw-------"));
+            String key = Files.readString(keyFile).trim();
+            assertThat(key, matchesPattern("phk_[A-Za-z0-9]{12}_[A-Za-z0-9]{43}"));
+            HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sources")).build(),
+                                                       HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode(), is(401));
             HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sources"))
                     .header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + key)
                     .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"from-image\",\"host\":\"127.0.0.1\",\"port\":5432,"
                             + "\"database\":\"app\",\"username\":\"u\",\"password\":\"image-secret\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(created.body(), created.statusCode(), is(201));
             Matcher id = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"").matcher(created.body());
             assertThat(created.body(), id.find(), is(true));
-            HttpResponse<String> read = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sources/" + id.group(1))).build(),
-                                                  HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> read = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sources/" + id.group(1)))
+                                                          .header("X-API-Key", key).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(read.statusCode(), is(200));
             assertThat(read.body(), containsString("\"name\":\"from-image\""));
             assertThat(read.body(), not(containsString("image-secret")));
@@ -99,6 +111,8 @@ class RuntimeImageIT {
             assertThat("stopped within the grace period", philotes.waitFor(30, TimeUnit.SECONDS), is(true));
             assertThat(Files.readString(log), philotes.exitValue(), is(143));
             assertThat(Files.readString(log), containsString("philotes: stopped"));
+            assertThat("the log names the key file, never the key", Files.readString(log), allOf(containsString("admin.key (mode 0600)"),
+                                                                                                not(containsString(key))));
             assertThat("data lands in the caller's directory, not the image", Files.exists(IMAGE.resolve("data")), is(false));
         } finally {
             philotes.destroyForcibly();

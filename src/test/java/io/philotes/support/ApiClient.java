@@ -28,7 +28,13 @@ public final class ApiClient {
 
     private final String base;
     private final boolean checkContract;
+    private final String key;
 
+    /**
+     * A client of a test service, sending its admin key.
+     *
+     * @param port server port
+     */
     public ApiClient(int port) {
         this(port, true);
     }
@@ -41,8 +47,23 @@ public final class ApiClient {
      * @param checkContract whether to check responses against the OpenAPI document
      */
     public ApiClient(int port, boolean checkContract) {
-        this.base = "http://localhost:" + port;
+        this("http://localhost:" + port, checkContract, TestApp.ADMIN_KEY);
+    }
+
+    private ApiClient(String base, boolean checkContract, String key) {
+        this.base = base;
         this.checkContract = checkContract;
+        this.key = key;
+    }
+
+    /**
+     * The same client with another key.
+     *
+     * @param apiKey the key it sends as {@code Authorization: Bearer}, or null to send none
+     * @return the client
+     */
+    public ApiClient withKey(String apiKey) {
+        return new ApiClient(base, checkContract, apiKey);
     }
 
     public Response get(String path, String... headers) {
@@ -78,8 +99,13 @@ public final class ApiClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        boolean credentials = false;
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
+            credentials |= headers[i].equalsIgnoreCase("Authorization") || headers[i].equalsIgnoreCase("X-API-Key");
+        }
+        if (key != null && !credentials) {
+            request.header("Authorization", "Bearer " + key);
         }
         try {
             HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -96,6 +98,27 @@ public final class ContractChecker {
             errors.replaceAll(e -> method + " " + path + " " + status + ": " + e);
         }
         return errors;
+    }
+
+    /**
+     * The permissions the document says an operation needs: the names its {@code security} requirements list.
+     *
+     * @param method   HTTP method
+     * @param template the path as the document writes it, e.g. {@code /api/v1/sources/{id}}
+     * @return the permission names, empty for an operation with {@code security: []}
+     * @throws AssertionError when the operation is undocumented or has no {@code security}
+     */
+    @SuppressWarnings("unchecked")
+    public Set<String> permissions(String method, String template) {
+        Map<String, Object> operation = map(map(map(document.get("paths")).get(template)).get(method.toLowerCase()));
+        if (!operation.containsKey("security")) {
+            throw new AssertionError(method + " " + template + " has no security in the OpenAPI document");
+        }
+        Set<String> names = new TreeSet<>();
+        for (Object requirement : (List<Object>) operation.get("security")) {
+            map(requirement).values().forEach(scopes -> names.addAll((List<String>) scopes));
+        }
+        return names;
     }
 
     private Map<String, Object> operation(String method, String path) {

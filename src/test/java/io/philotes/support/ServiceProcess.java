@@ -61,7 +61,8 @@ public final class ServiceProcess {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(Map.of("DB_URL", metadata.url(), "DB_USERNAME", metadata.user(), "DB_PASSWORD",
                 metadata.password(), "SERVER_PORT", String.valueOf(port), "SERVER_HOST", "127.0.0.1", "HTTP_RATE_LIMIT", "0",
-                "SECRETS_KEYS", TestApp.TEST_KEY, "DATA_DIR", TestPostgres.tempDir("philotes-process").toString()));
+                "SECRETS_KEYS", TestApp.TEST_KEY, "DATA_DIR", TestPostgres.tempDir("philotes-process").toString(),
+                "AUTH_BOOTSTRAP_KEY", TestApp.ADMIN_KEY));
         process = pb.start();
         ApiClient probe = new ApiClient(port, false);
         long deadline = System.currentTimeMillis() + WAIT_MILLIS;

@@ -14,6 +14,8 @@ import io.philotes.config.Settings;
 public final class TestApp implements AutoCloseable {
     /** The secret key tests run with, as {@code secrets.keys} takes it. */
     public static final String TEST_KEY = "test1:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+    /** The admin API key every test service starts with ({@code auth.bootstrap.key}); {@link ApiClient} sends it by default. */
+    public static final String ADMIN_KEY = "test-admin-key-0123456789-abcdefghijklmnop";
     /** A second key, for rotation tests. */
     public static final String SECOND_KEY = "test2:ISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0A=";
 
@@ -75,6 +77,7 @@ public final class TestApp implements AutoCloseable {
         config.put("server.grace", "2s");
         config.put("http.rate.limit", "0");
         config.put("secrets.keys", TEST_KEY);
+        config.put("auth.bootstrap.key", ADMIN_KEY);
         config.put("data.dir", TestPostgres.tempDir("philotes-data").toString());
         config.putAll(overrides);
         return Settings.from(Settings.layered(config, ""));

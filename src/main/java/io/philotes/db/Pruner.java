@@ -1,39 +1,44 @@
-package io.philotes.cdc;
+package io.philotes.db;
 
 import java.time.Duration;
 
 import io.helidon.dbclient.DbClient;
-import io.philotes.db.DatabaseErrors;
 
 /**
- * Deletes captured events older than the retention, in the background, a bounded number per statement so
- * that no delete holds locks or bloats one transaction for long.
+ * Deletes rows older than a retention in the background (captured events, audit entries), a bounded number
+ * per statement so that no delete holds locks or bloats one transaction for long.
  */
-public final class EventPruner implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(EventPruner.class.getName());
+public final class Pruner implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Pruner.class.getName());
     private static final int PER_STATEMENT = 10_000;
 
     private final DbClient db;
+    private final String statement;
+    private final String what;
     private final Duration retention;
     private final Duration interval;
     private volatile Thread loop;
 
     /**
-     * Creates the pruner.
+     * Creates a pruner.
      *
      * @param db        the metadata database
-     * @param retention how long events are kept
+     * @param statement the delete: at most 10,000 rows older than {@code :seconds} per call
+     * @param what      what it deletes, for the log ("events")
+     * @param retention how long rows are kept
      * @param interval  how often older ones are deleted
      */
-    public EventPruner(DbClient db, Duration retention, Duration interval) {
+    public Pruner(DbClient db, String statement, String what, Duration retention, Duration interval) {
         this.db = db;
+        this.statement = statement;
+        this.what = what;
         this.retention = retention;
         this.interval = interval;
     }
 
     /** Starts pruning in the background. */
     public void start() {
-        loop = Thread.ofVirtual().name("philotes-event-pruner").start(() -> {
+        loop = Thread.ofVirtual().name("philotes-pruner-" + statement).start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     Thread.sleep(interval);
@@ -41,7 +46,7 @@ public final class EventPruner implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Pruning old events failed (retried in {0} s): {1}", interval.toSeconds(),
+                    LOG.log(System.Logger.Level.WARNING, "Pruning old {0} failed (retried in {1} s): {2}", what, interval.toSeconds(),
                             DatabaseErrors.message(e));
                 }
             }
@@ -49,19 +54,19 @@ public final class EventPruner implements AutoCloseable {
     }
 
     /**
-     * Deletes every event past the retention.
+     * Deletes every row past the retention.
      *
      * @return how many were deleted
      */
-    long prune() {
+    public long prune() {
         long total = 0;
         long deleted;
         do {
-            deleted = db.execute().createNamedDelete("events-prune").addParam("seconds", retention.toMillis() / 1000.0).execute();
+            deleted = db.execute().createNamedDelete(statement).addParam("seconds", retention.toMillis() / 1000.0).execute();
             total += deleted;
         } while (deleted == PER_STATEMENT && !Thread.currentThread().isInterrupted());
         if (total > 0) {
-            LOG.log(System.Logger.Level.INFO, "Deleted {0} events older than the retention of {1}", total, retention);
+            LOG.log(System.Logger.Level.INFO, "Deleted {0} {1} older than the retention of {2}", total, what, retention);
         }
         return total;
     }

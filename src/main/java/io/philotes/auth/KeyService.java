@@ -1,0 +1,256 @@
+package io.philotes.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
+import io.philotes.core.PageRequest;
+import io.philotes.crypto.PrivateFiles;
+import io.philotes.db.DatabaseErrors;
+
+/**
+ * API keys: creating, listing and revoking them, the first admin key, and checking the key of every request.
+ *
+ * <p>A key is {@code phk_<id>_<secret>}: a 12-character public id and 43 random base62 characters (256 bits).
+ * Only its SHA-256 is stored; a presented key is hashed and compared with {@link MessageDigest#isEqual}, which
+ * takes the same time wherever the hashes differ. Keys are random, so no slow hash is needed.
+ *
+ * <p>What a request's check reads from the database is kept for at most {@value #FRESH_MILLIS} ms, so a read
+ * costs no query while a key revoked on any instance stops working everywhere within that time.
+ */
+public final class KeyService {
+    private static final System.Logger LOG = System.getLogger(KeyService.class.getName());
+    /** How a key sent by a client may look: a generated key or a bootstrap key. */
+    private static final Pattern PRESENTED = Pattern.compile("[A-Za-z0-9_-]{32,128}");
+    private static final Pattern GENERATED = Pattern.compile("phk_([A-Za-z0-9]{12})_[A-Za-z0-9]{43}");
+    private static final String BOOTSTRAP_ID = "bootstrap";
+    private static final String BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final long FRESH_MILLIS = 500;
+    private static final long FRESH_NANOS = Duration.ofMillis(FRESH_MILLIS).toNanos();
+    private static final long TOUCH_NANOS = Duration.ofMinutes(1).toNanos();
+    private static final int MAX_UNKNOWN = 10_000;
+
+    private final KeyRepository repository;
+    private final SecureRandom random = new SecureRandom();
+    /* Keys that exist (bounded by the keys in the database), and ids that do not (bounded here, emptied when full). */
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<String, Long> unknown = new ConcurrentHashMap<>();
+    private final Map<String, Long> touched = new ConcurrentHashMap<>();
+
+    public KeyService(KeyRepository repository) {
+        this.repository = repository;
+    }
+
+    /**
+     * A key just created, with the only copy of its secret the service ever hands out.
+     *
+     * @param key    the key
+     * @param secret the whole key, {@code phk_<id>_<secret>}
+     */
+    public record Created(ApiKey key, String secret) {
+        @Override
+        public String toString() {
+            return "Created[key=" + key + ", secret=***]";
+        }
+    }
+
+    Created create(KeyDraft draft) {
+        Set<UUID> missing = new HashSet<>(draft.pipelineIds());
+        missing.removeAll(repository.existingPipelines(draft.pipelineIds()));
+        if (!missing.isEmpty()) {
+            List<UUID> ids = draft.pipelineIds();
+            throw ApiException.validation(ids.stream().filter(missing::contains)
+                    .map(id -> new FieldError("pipeline_ids[" + ids.indexOf(id) + "]", "no pipeline has the id " + id)).toList());
+        }
+        String id = randomText(12);
+        String secret = "phk_" + id + "_" + randomText(43);
+        try {
+            return new Created(repository.insert(id, draft, sha256(secret)), secret);
+        } catch (RuntimeException e) {
+            if (DatabaseErrors.hasSqlState(e, DatabaseErrors.UNIQUE_VIOLATION)) {
+                throw ApiException.conflict("A key named '" + draft.name() + "' exists; choose another name");
+            }
+            if (DatabaseErrors.hasSqlState(e, DatabaseErrors.FOREIGN_KEY_VIOLATION)) {
+                throw ApiException.conflict("A pipeline in pipeline_ids was deleted while the key was created; try again");
+            }
+            throw e;
+        }
+    }
+
+    PageRequest.Page<ApiKey> list(PageRequest page) {
+        return page.page(repository.list(page), repository.count(), k -> new PageRequest.Cursor(k.createdAt(), k.id()));
+    }
+
+    ApiKey get(String id) {
+        return (validId(id) ? repository.find(id) : Optional.<KeyRepository.StoredKey>empty())
+                .map(KeyRepository.StoredKey::key)
+                .orElseThrow(() -> notFound(id));
+    }
+
+    void revoke(String id) {
+        KeyRepository.Deleted deleted = validId(id) ? repository.delete(id) : KeyRepository.Deleted.NOT_FOUND;
+        switch (deleted) {
+            case NOT_FOUND -> throw notFound(id);
+            case LAST_ADMIN -> throw ApiException.conflict("Key " + id + " is the last admin key; create another admin key before"
+                    + " revoking this one, or nobody could manage keys any more");
+            case DELETED -> cache.remove(id);
+        }
+    }
+
+    /**
+     * Checks the key a request carried.
+     *
+     * @param presented the key as sent
+     * @return the principal, or why the key does not work
+     */
+    public Authentication authenticate(String presented) {
+        if (!PRESENTED.matcher(presented).matches()) {
+            return Denial.malformed("The API key is malformed: a key is 32 to 128 characters of A-Z, a-z, 0-9, '_' and '-'");
+        }
+        String id = id(presented);
+        long now = System.nanoTime();
+        return check(stored(id, now), presented, now);
+    }
+
+    /**
+     * The principal of a key this instance has checked before, without asking the database: what the rate
+     * limiter buckets by, before any look-up (whether the key still works is decided by {@link #authenticate}).
+     *
+     * @param presented the key as sent
+     * @return the principal, empty unless this instance found the key valid when it last read it
+     */
+    public Optional<Principal> cached(String presented) {
+        Cached cached = cache.get(id(presented));
+        if (cached == null) {
+            return Optional.empty();
+        }
+        return check(cached.key(), presented, System.nanoTime()) instanceof Principal p ? Optional.of(p) : Optional.empty();
+    }
+
+    private Authentication check(KeyRepository.StoredKey stored, String presented, long now) {
+        if (stored == null || !MessageDigest.isEqual(stored.secretHash(), sha256(presented))) {
+            return Denial.INVALID_KEY;
+        }
+        ApiKey key = stored.key();
+        if (key.expiredAt(Instant.now())) {
+            return new Denial(Denial.Reason.EXPIRED, "The API key expired at " + key.expiresAt().orElseThrow() + "; ask an admin for a new one");
+        }
+        touch(key, now);
+        return new Principal(key.id(), key.name(), key.role(), Set.copyOf(key.pipelineIds()));
+    }
+
+    private static String id(String presented) {
+        Matcher generated = GENERATED.matcher(presented);
+        return generated.matches() ? generated.group(1) : BOOTSTRAP_ID;
+    }
+
+    /**
+     * Makes sure an admin key exists: the bootstrap key when one is configured, else a generated key written to
+     * a file (mode 0600) whose path is logged, never the key.
+     *
+     * @param bootstrap the value of {@code auth.bootstrap.key}, if set
+     * @param keyFile   where a generated key is written
+     */
+    public void ensureAdmin(Optional<String> bootstrap, Path keyFile) {
+        if (bootstrap.isPresent()) {
+            byte[] hash = sha256(bootstrap.get());
+            if (repository.createFirstAdmin(BOOTSTRAP_ID, "bootstrap", hash, () -> { })) {
+                LOG.log(System.Logger.Level.WARNING, "No admin key existed: created the admin key 'bootstrap' from auth.bootstrap.key"
+                        + " (AUTH_BOOTSTRAP_KEY)");
+            } else if (repository.find(BOOTSTRAP_ID).map(k -> !MessageDigest.isEqual(k.secretHash(), hash)).orElse(true)) {
+                LOG.log(System.Logger.Level.WARNING, "auth.bootstrap.key (AUTH_BOOTSTRAP_KEY) is not the stored admin key 'bootstrap' and is"
+                        + " not used: an admin key exists. Manage keys with the API, and unset the variable.");
+            }
+            return;
+        }
+        String id = randomText(12);
+        String secret = "phk_" + id + "_" + randomText(43);
+        if (repository.createFirstAdmin(id, "admin", sha256(secret), () -> PrivateFiles.replace(keyFile, secret))) {
+            LOG.log(System.Logger.Level.WARNING, "No admin key existed: created one and wrote it to {0} (mode 0600). Use it as"
+                    + " 'Authorization: Bearer <key>', create the keys you need, and keep or delete the file.", keyFile);
+        }
+    }
+
+    /* The stored key, read again once it is older than FRESH_MILLIS; the time kept is the read's start. */
+    private KeyRepository.StoredKey stored(String id, long now) {
+        Cached cached = cache.get(id);
+        if (cached != null && now - cached.loadedAt() <= FRESH_NANOS) {
+            return cached.key();
+        }
+        Long missing = unknown.get(id);
+        if (cached == null && missing != null && now - missing <= FRESH_NANOS) {
+            return null;
+        }
+        Optional<KeyRepository.StoredKey> found = repository.find(id);
+        if (found.isPresent()) {
+            cache.put(id, new Cached(found.get(), now));
+            unknown.remove(id);
+            return found.get();
+        }
+        cache.remove(id);
+        if (unknown.size() >= MAX_UNKNOWN) {
+            unknown.clear();
+        }
+        unknown.put(id, now);
+        return null;
+    }
+
+    /* Records a use at most once a minute per key, off the request's path. */
+    private void touch(ApiKey key, long now) {
+        Long last = touched.get(key.id());
+        if (last != null && now - last < TOUCH_NANOS) {
+            return;
+        }
+        touched.put(key.id(), now);
+        Thread.ofVirtual().name("philotes-key-touch").start(() -> {
+            try {
+                repository.touch(key.id());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Recording the use of key {0} failed: {1}", key.id(), e.getMessage());
+            }
+        });
+    }
+
+    private String randomText(int length) {
+        StringBuilder text = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            text.append(BASE62.charAt(random.nextInt(BASE62.length())));
+        }
+        return text.toString();
+    }
+
+    /* Names the id only when it has an id's form: a whole key sent as an id is not echoed. */
+    private static ApiException notFound(String id) {
+        return ApiException.notFound(validId(id) ? "No key with id " + id : "No key with that id (a key id is 1 to 32 letters and digits)");
+    }
+
+    private static boolean validId(String id) {
+        return id != null && id.matches("[A-Za-z0-9]{1,32}");
+    }
+
+    static byte[] sha256(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    private record Cached(KeyRepository.StoredKey key, long loadedAt) {
+    }
+}

@@ -33,6 +33,10 @@ public final class KeyRepository {
      * @param secretHash SHA-256 of the whole key
      */
     record StoredKey(ApiKey key, byte[] secretHash) {
+        @Override
+        public String toString() {
+            return "StoredKey[key=" + key + ", secretHash=***]";
+        }
     }
 
     /** What deleting a key came to. */

@@ -14,8 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.philotes.core.ApiException;
 import io.philotes.core.FieldError;
@@ -36,8 +34,7 @@ import io.philotes.db.DatabaseErrors;
 public final class KeyService {
     private static final System.Logger LOG = System.getLogger(KeyService.class.getName());
     /** How a key sent by a client may look: a generated key or a bootstrap key. */
-    private static final Pattern PRESENTED = Pattern.compile("[A-Za-z0-9_-]{32,128}");
-    private static final Pattern GENERATED = Pattern.compile("phk_([A-Za-z0-9]{12})_[A-Za-z0-9]{43}");
+    private static final MessageDigest SHA_256 = sha256Digest();
     private static final String BOOTSTRAP_ID = "bootstrap";
     private static final String BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static final long FRESH_MILLIS = 500;
@@ -119,12 +116,11 @@ public final class KeyService {
      * @return the principal, or why the key does not work
      */
     public Authentication authenticate(String presented) {
-        if (!PRESENTED.matcher(presented).matches()) {
+        if (!presented(presented)) {
             return Denial.malformed("The API key is malformed: a key is 32 to 128 characters of A-Z, a-z, 0-9, '_' and '-'");
         }
-        String id = id(presented);
         long now = System.nanoTime();
-        return check(stored(id, now), presented, now);
+        return check(stored(id(presented), now), presented, now);
     }
 
     /**
@@ -135,28 +131,54 @@ public final class KeyService {
      * @return the principal, empty unless this instance found the key valid when it last read it
      */
     public Optional<Principal> cached(String presented) {
-        Cached cached = cache.get(id(presented));
+        Cached cached = presented(presented) ? cache.get(id(presented)) : null;
         if (cached == null) {
             return Optional.empty();
         }
-        return check(cached.key(), presented, System.nanoTime()) instanceof Principal p ? Optional.of(p) : Optional.empty();
+        return check(cached, presented, System.nanoTime()) instanceof Principal p ? Optional.of(p) : Optional.empty();
     }
 
-    private Authentication check(KeyRepository.StoredKey stored, String presented, long now) {
-        if (stored == null || !MessageDigest.isEqual(stored.secretHash(), sha256(presented))) {
+    private Authentication check(Cached cached, String presented, long now) {
+        if (cached == null || !MessageDigest.isEqual(cached.key().secretHash(), sha256(presented))) {
             return Denial.INVALID_KEY;
         }
-        ApiKey key = stored.key();
+        ApiKey key = cached.key().key();
         if (key.expiredAt(Instant.now())) {
             return new Denial(Denial.Reason.EXPIRED, "The API key expired at " + key.expiresAt().orElseThrow() + "; ask an admin for a new one");
         }
         touch(key, now);
-        return new Principal(key.id(), key.name(), key.role(), Set.copyOf(key.pipelineIds()));
+        return cached.principal();
     }
 
+    /* 32 to 128 of [A-Za-z0-9_-]: what a key may look like (checked by hand: this runs on every request). */
+    private static boolean presented(String key) {
+        if (key.length() < 32 || key.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (!(base62(c) || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /* The id of phk_<12 base62>_<43 base62>; any other key can only be the bootstrap key. */
     private static String id(String presented) {
-        Matcher generated = GENERATED.matcher(presented);
-        return generated.matches() ? generated.group(1) : BOOTSTRAP_ID;
+        if (presented.length() != 60 || !presented.startsWith("phk_") || presented.charAt(16) != '_') {
+            return BOOTSTRAP_ID;
+        }
+        for (int i = 4; i < 60; i++) {
+            if (i != 16 && !base62(presented.charAt(i))) {
+                return BOOTSTRAP_ID;
+            }
+        }
+        return presented.substring(4, 16);
+    }
+
+    private static boolean base62(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
     }
 
     /**
@@ -181,16 +203,16 @@ public final class KeyService {
         String id = randomText(12);
         String secret = "phk_" + id + "_" + randomText(43);
         if (repository.createFirstAdmin(id, "admin", sha256(secret), () -> PrivateFiles.replace(keyFile, secret))) {
-            LOG.log(System.Logger.Level.WARNING, "No admin key existed: created one and wrote it to {0} (mode 0600). Use it as"
-                    + " 'Authorization: Bearer <key>', create the keys you need, and keep or delete the file.", keyFile);
+            LOG.log(System.Logger.Level.WARNING, "No admin key existed: created one and wrote it to {0} (mode 0600). Send it as"
+                    + " \"Authorization: Bearer <key>\", create the keys you need, then keep the file safe or delete it.", keyFile);
         }
     }
 
     /* The stored key, read again once it is older than FRESH_MILLIS; the time kept is the read's start. */
-    private KeyRepository.StoredKey stored(String id, long now) {
+    private Cached stored(String id, long now) {
         Cached cached = cache.get(id);
         if (cached != null && now - cached.loadedAt() <= FRESH_NANOS) {
-            return cached.key();
+            return cached;
         }
         Long missing = unknown.get(id);
         if (cached == null && missing != null && now - missing <= FRESH_NANOS) {
@@ -198,9 +220,11 @@ public final class KeyService {
         }
         Optional<KeyRepository.StoredKey> found = repository.find(id);
         if (found.isPresent()) {
-            cache.put(id, new Cached(found.get(), now));
+            ApiKey key = found.get().key();
+            Cached loaded = new Cached(found.get(), new Principal(key.id(), key.name(), key.role(), Set.copyOf(key.pipelineIds())), now);
+            cache.put(id, loaded);
             unknown.remove(id);
-            return found.get();
+            return loaded;
         }
         cache.remove(id);
         if (unknown.size() >= MAX_UNKNOWN) {
@@ -245,12 +269,21 @@ public final class KeyService {
 
     static byte[] sha256(String key) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return ((MessageDigest) SHA_256.clone()).digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("The runtime's SHA-256 cannot be copied", e);
+        }
+    }
+
+    /* A prototype to copy: cheaper than a provider look-up on every request. */
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
     }
 
-    private record Cached(KeyRepository.StoredKey key, long loadedAt) {
+    private record Cached(KeyRepository.StoredKey key, Principal principal, long loadedAt) {
     }
 }

@@ -10,7 +10,7 @@ import io.helidon.webserver.http.HttpRouting;
  * Java and libraries with its own AOT cache, next to the image, so the image's launch time can be read
  * against what the machine allows.
  *
- * <p>Environment: SERVER_PORT (0 prints the chosen port), DB_URL, DB_USERNAME.
+ * <p>Environment: SERVER_PORT (0 prints the chosen port), DB_URL, DB_USERNAME, DB_PASSWORD (none when unset).
  */
 public final class StartupFloor {
     private StartupFloor() {
@@ -19,7 +19,8 @@ public final class StartupFloor {
     public static void main(String[] args) {
         AtomicBoolean ready = new AtomicBoolean();
         Thread.ofVirtual().start(() -> {
-            try (var connection = DriverManager.getConnection(System.getenv("DB_URL"), System.getenv("DB_USERNAME"), "");
+            String password = System.getenv().getOrDefault("DB_PASSWORD", "");
+            try (var connection = DriverManager.getConnection(System.getenv("DB_URL"), System.getenv("DB_USERNAME"), password);
                  var result = connection.createStatement().executeQuery("SELECT 1")) {
                 ready.set(result.next());
             } catch (java.sql.SQLException e) {

@@ -15,7 +15,8 @@ need() {
   local missing=()
   for tool in "$@"; do
     case "$tool" in
-      psql|pgbench) command -v "$tool" >/dev/null || missing+=(postgresql-client) ;;
+      psql|pgbench|pg_recvlogical) command -v "$tool" >/dev/null || missing+=(postgresql-client) ;;
+      initdb) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql) ;;   # the server, for start_source
       *) command -v "$tool" >/dev/null || missing+=("$tool") ;;
     esac
   done
@@ -36,13 +37,19 @@ free_port() {
 }
 
 # start_philotes VAR=VALUE... : starts the jar on the embedded database in a fresh data directory (a DB_URL
-# in the caller's environment is ignored).
-# Sets PHILOTES_PID, PHILOTES_URL, PHILOTES_LOG, PG_PORT.
+# or AUTH_ENABLED in the caller's environment is ignored), with a fresh admin key (AUTH_BOOTSTRAP_KEY).
+# Sets PHILOTES_PID, PHILOTES_URL, PHILOTES_LOG, PG_PORT; exports PGPASSWORD, PHILOTES_KEY and PHILOTES_AUTH, the header
+# every request to a route other than /health*, /api/v1/version and /openapi needs (wrk/hey -H "$PHILOTES_AUTH", or api).
 start_philotes() {
   BENCH_DIR=$(mktemp -d /tmp/philotes-bench.XXXXXX)
   PHILOTES_LOG=$BENCH_DIR/philotes.log
+  # 46 characters of A-Z a-z 0-9 _ -, as a bootstrap key must be, and not of the phk_<12>_<43> shape of generated keys.
+  PHILOTES_KEY=bench-$(python3 -c 'import secrets; print(secrets.token_hex(20))')
+  PHILOTES_AUTH="Authorization: Bearer $PHILOTES_KEY"
+  export PHILOTES_KEY PHILOTES_AUTH
   local port; port=$(free_port)
-  (cd "$BENCH_DIR" && env -u DB_URL -u DB_USERNAME -u DB_PASSWORD -u PHILOTES_CONFIG DATA_DIR="$BENCH_DIR/data" SERVER_PORT="$port" SERVER_HOST=127.0.0.1 HTTP_RATE_LIMIT=0 "$@" \
+  (cd "$BENCH_DIR" && env -u DB_URL -u DB_USERNAME -u DB_PASSWORD -u PHILOTES_CONFIG -u AUTH_ENABLED DATA_DIR="$BENCH_DIR/data" \
+      SERVER_PORT="$port" SERVER_HOST=127.0.0.1 HTTP_RATE_LIMIT=0 AUTH_BOOTSTRAP_KEY="$PHILOTES_KEY" "$@" \
       java ${JAVA_OPTS:-} -jar "$BENCH_ROOT/target/philotes.jar" >"$PHILOTES_LOG" 2>&1) &
   PHILOTES_PID=$!
   PHILOTES_URL="http://127.0.0.1:$port"
@@ -52,8 +59,17 @@ start_philotes() {
   done
   curl -sf "$PHILOTES_URL/health/ready" >/dev/null || { cat "$PHILOTES_LOG"; echo "Philotes did not get ready" >&2; exit 1; }
   PG_PORT=$(grep -o 'psql -h localhost -p [0-9]*' "$PHILOTES_LOG" | head -1 | awk '{print $5}')
+  # The embedded PostgreSQL wants the password it generated at its first start (psql, pgbench, pg_recvlogical).
+  PGPASSWORD=$(cat "$BENCH_DIR/data/postgres.password")
+  export PGPASSWORD
   PHILOTES_JAVA_PID=$(pgrep -f -n "java.*$BENCH_ROOT/target/philotes.jar")
   trap stop_philotes EXIT
+}
+
+# api CURL-ARGS... : curl with the admin key. A request that fails says why (its status on stderr, the problem
+# document on stdout) rather than failing silently as curl -sf does.
+api() {
+  curl -sS --fail-with-body -H "$PHILOTES_AUTH" "$@"
 }
 
 stop_philotes() {
@@ -62,11 +78,36 @@ stop_philotes() {
     wait "$PHILOTES_PID" 2>/dev/null || true
     PHILOTES_JAVA_PID=
   fi
+  if [ -n "${SOURCE_DIR:-}" ]; then
+    "${SOURCE_PG_CTL[@]}" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$SOURCE_DIR"
+  fi
   [ -n "${BENCH_DIR:-}" ] && rm -rf "$BENCH_DIR"
+}
+
+# start_source: a PostgreSQL server of its own for a benchmark's source databases, on a free port with logical
+# WAL, trusting connections from loopback: the service refuses its embedded metadata database as a source (the
+# host policy's own endpoints). Both servers share this machine's cores. Debian's server binaries (need initdb),
+# run as the postgres user when this runs as root, which initdb refuses. Sets SOURCE_PORT; stop_philotes stops it.
+start_source() {
+  local bin as=()
+  bin=$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -1)
+  [ "$(id -u)" != 0 ] || as=(runuser -u postgres --)
+  SOURCE_DIR=$(mktemp -d /tmp/philotes-source.XXXXXX)
+  [ ${#as[@]} = 0 ] || chown postgres "$SOURCE_DIR"
+  SOURCE_PORT=$(free_port)
+  SOURCE_PG_CTL=("${as[@]}" "$bin/pg_ctl" -D "$SOURCE_DIR/data")
+  "${as[@]}" "$bin/initdb" -D "$SOURCE_DIR/data" -U postgres -A trust >"$SOURCE_DIR/initdb.log"
+  "${SOURCE_PG_CTL[@]}" -l "$SOURCE_DIR/postgres.log" -w start -o "-p $SOURCE_PORT -c listen_addresses=127.0.0.1 \
+      -c unix_socket_directories=$SOURCE_DIR -c wal_level=logical -c max_wal_senders=10 -c max_replication_slots=10" >/dev/null
 }
 
 pg() {
   psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"
+}
+
+source_pg() {
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SOURCE_PORT" -U postgres "$@"
 }
 
 # The SQL of one named statement from sql/statements.

@@ -1,10 +1,8 @@
 package io.philotes.http;
 
-import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
@@ -26,7 +24,7 @@ import io.philotes.db.DatabaseErrors;
  */
 public final class Authenticator implements Filter {
     static final HeaderName API_KEY = HeaderNames.create("X-API-Key");
-    private static final Pattern BEARER = Pattern.compile("(?i)bearer +(\\S+) *");
+    private static final String BEARER = "Bearer ";
 
     private final KeyService keys;
     private final BooleanSupplier databaseReady;
@@ -63,26 +61,35 @@ public final class Authenticator implements Filter {
     }
 
     private Credentials credentials(Headers headers) {
-        List<String> authorization = headers.contains(HeaderNames.AUTHORIZATION) ? headers.get(HeaderNames.AUTHORIZATION).allValues() : List.of();
-        List<String> apiKey = headers.contains(API_KEY) ? headers.get(API_KEY).allValues() : List.of();
-        if (authorization.size() > 1 || apiKey.size() > 1) {
+        Header authorization = headers.contains(HeaderNames.AUTHORIZATION) ? headers.get(HeaderNames.AUTHORIZATION) : null;
+        Header apiKey = headers.contains(API_KEY) ? headers.get(API_KEY) : null;
+        if (authorization != null && authorization.valueCount() > 1 || apiKey != null && apiKey.valueCount() > 1) {
             return Credentials.decided(Denial.malformed("Send one key, in one Authorization or X-API-Key header"));
         }
         String key = null;
-        if (!authorization.isEmpty()) {
-            Matcher bearer = BEARER.matcher(authorization.getFirst());
-            if (!bearer.matches()) {
+        if (authorization != null) {
+            key = bearer(authorization.get());
+            if (key == null) {
                 return Credentials.decided(Denial.malformed("The Authorization header must be 'Bearer <key>'"));
             }
-            key = bearer.group(1);
         }
-        if (!apiKey.isEmpty()) {
-            if (key != null && !key.equals(apiKey.getFirst().strip())) {
+        if (apiKey != null) {
+            String value = apiKey.get().strip();
+            if (key != null && !key.equals(value)) {
                 return Credentials.decided(Denial.malformed("Authorization and X-API-Key carry different keys; send one"));
             }
-            key = apiKey.getFirst().strip();
+            key = value;
         }
         return key == null ? Credentials.decided(Denial.missing()) : Credentials.key(key, this::check, keys::cached);
+    }
+
+    /* The key of "Bearer <key>" (the scheme in any case, no space inside the key), or null. */
+    private static String bearer(String value) {
+        if (!value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String key = value.substring(BEARER.length()).strip();
+        return key.isEmpty() || key.chars().anyMatch(Character::isWhitespace) ? null : key;
     }
 
     private Authentication check(String key) {

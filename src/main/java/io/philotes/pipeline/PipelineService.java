@@ -109,19 +109,23 @@ public final class PipelineService {
         return new Detail(updated, mappings, d.tables() != null ? warnings(updated, mappings) : List.of());
     }
 
+    /*
+     * Decided first, under the pipeline's lock (If-Match, not running), and only then is the source touched: a refused
+     * delete leaves the slot and publication alone. The lock is held while they are dropped, so no start can slip in;
+     * when the drop fails nothing is deleted, and the drop is idempotent, so a delete whose commit fails can be retried.
+     */
     void delete(UUID id, OptionalInt ifMatch) {
-        Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
-        if (events.stream(id).isPresent() && !p.status().engaged()) {
-            try {
-                engine.dropSourceObjects(spec(p));
-            } catch (SourceFailure e) {
-                throw new ApiException(ProblemType.SOURCE_UNREACHABLE, "Pipeline " + p.name() + " is kept: its replication slot and"
-                        + " publication on the source could not be dropped (" + e.kind().label() + ": " + e.getMessage()
-                        + "); a kept slot holds WAL on the source. Try again when the source is reachable");
-            }
-        }
         repository.transaction(tx -> {
-            editable(tx, id, ifMatch, "deleted");
+            Pipeline p = editable(tx, id, ifMatch, "deleted");
+            if (events.stream(id).isPresent()) {
+                try {
+                    engine.dropSourceObjects(spec(p));
+                } catch (SourceFailure e) {
+                    throw new ApiException(ProblemType.SOURCE_UNREACHABLE, "Pipeline " + p.name() + " is kept: its replication slot and"
+                            + " publication on the source could not be dropped (" + e.kind().label() + ": " + e.getMessage()
+                            + "); a kept slot holds WAL on the source. Try again when the source is reachable");
+                }
+            }
             repository.delete(tx, id);
             return null;
         });

@@ -418,7 +418,12 @@ class CdcApiTest {
         assertThat(api.post(path + "/stop", "").status(), is(200));
         assertThat(count(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"), is(1L));
         assertThat(count(db, "SELECT count(*) FROM pg_publication WHERE pubname = '" + slot + "'"), is(1L));
-        assertThat(api.delete(path).status(), is(204));
+        // A delete that is refused touches nothing on the source: a stale If-Match is 412 with the slot still there.
+        ApiClient.Response stale = api.delete(path, "If-Match", "\"1\"");
+        assertThat(stale.toString(), stale.status(), is(412));
+        assertThat(count(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"), is(1L));
+        assertThat(count(db, "SELECT count(*) FROM pg_publication WHERE pubname = '" + slot + "'"), is(1L));
+        assertThat(api.delete(path, "If-Match", api.get(path).header("ETag").orElseThrow()).status(), is(204));
         assertThat(count(db, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"), is(0L));
         assertThat(count(db, "SELECT count(*) FROM pg_publication WHERE pubname = '" + slot + "'"), is(0L));
     }

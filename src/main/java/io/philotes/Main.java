@@ -110,7 +110,7 @@ public final class Main {
                 new ConnectionTester(connector, statements, s.testTimeout(), s.testConcurrency()),
                 new TableDiscovery(connector, statements, s.testTimeout(), s.discoveryTimeout()));
         EventStore events = new EventStore(database);
-        CdcEngine engine = new CdcEngine(connector, events, database.dataSource(), s.testTimeout());
+        CdcEngine engine = new CdcEngine(connector, events, database.dataSource(), settings.events().sourceTimeout(), s.testTimeout());
         PipelineService pipelines = new PipelineService(new PipelineRepository(database.client()), sources, engine, events);
         Supervisor supervisor = new Supervisor(pipelines, settings.events().superviseInterval());
         Duration pruneEvery = settings.events().pruneInterval();

@@ -28,6 +28,7 @@ public final class CdcEngine implements AutoCloseable {
     private final SourceConnector connector;
     private final EventStore store;
     private final Duration sourceTimeout;
+    private final Duration dropTimeout;
     private final Leases leases;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
     private final Map<UUID, AtomicLong> failures = new ConcurrentHashMap<>();
@@ -38,13 +39,15 @@ public final class CdcEngine implements AutoCloseable {
      * @param connector     opens connections to sources under the host policy
      * @param store         the event store
      * @param pool          the metadata pool, for the connection that holds this instance's leases
-     * @param sourceTimeout bound on connecting to a source and on each of its answers
+     * @param sourceTimeout bound on connecting to a source and on each of its answers in a pipeline's sessions
+     * @param dropTimeout   the same for dropping a pipeline's slot and publication, which a request waits for
      */
-    public CdcEngine(SourceConnector connector, EventStore store, DataSource pool, Duration sourceTimeout) {
+    public CdcEngine(SourceConnector connector, EventStore store, DataSource pool, Duration sourceTimeout, Duration dropTimeout) {
         this.connector = connector;
         this.store = store;
         this.leases = new Leases(pool);
         this.sourceTimeout = sourceTimeout;
+        this.dropTimeout = dropTimeout;
     }
 
     /**
@@ -169,7 +172,7 @@ public final class CdcEngine implements AutoCloseable {
             return;
         }
         InetAddress address = connector.approve(spec.source());
-        try (Connection c = connector.connect(spec.source(), address, sourceTimeout, false)) {
+        try (Connection c = connector.connect(spec.source(), address, dropTimeout, false)) {
             if (state.get().slotCreated()) {
                 PipelineRunner.dropSlot(c, state.get().slotName());
             }

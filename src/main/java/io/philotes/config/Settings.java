@@ -121,8 +121,9 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param retention         how long captured events are kept
      * @param pruneInterval     how often older ones are deleted
      * @param superviseInterval how often an instance looks for pipelines to resume, take over or stop
+     * @param sourceTimeout     bound on connecting to a source and on each of its answers in a pipeline's sessions
      */
-    public record Events(Duration retention, Duration pruneInterval, Duration superviseInterval) {
+    public record Events(Duration retention, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout) {
     }
 
     /**
@@ -214,7 +215,8 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
         Events events = new Events(
                 r.duration("events.retention", Duration.ofSeconds(1), Duration.ofDays(3650)),
                 r.duration("events.prune.interval", Duration.ofMillis(100), Duration.ofDays(1)),
-                r.duration("pipelines.supervise.interval", Duration.ofMillis(100), Duration.ofHours(1)));
+                r.duration("pipelines.supervise.interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                r.duration("pipelines.source.timeout", Duration.ofSeconds(1), Duration.ofHours(1)));
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
         String bootstrap = r.secret("auth.bootstrap.key");
         r.requireSecret(bootstrap.isEmpty() || BOOTSTRAP_KEY_RULE.test(bootstrap), "auth.bootstrap.key",

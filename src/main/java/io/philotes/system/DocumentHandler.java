@@ -62,7 +62,8 @@ public final class DocumentHandler {
                 .add("events", JsonText.object()
                         .add("retention_seconds", settings.events().retention().toSeconds())
                         .add("prune_interval_ms", settings.events().pruneInterval().toMillis())
-                        .add("supervise_interval_ms", settings.events().superviseInterval().toMillis()))
+                        .add("supervise_interval_ms", settings.events().superviseInterval().toMillis())
+                        .add("source_timeout_ms", settings.events().sourceTimeout().toMillis()))
                 .add("data_dir", settings.dataDir().toString())
                 .build());
     }

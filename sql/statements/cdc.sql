@@ -35,6 +35,13 @@ WHERE pipeline_id = :pipeline_id AND seq > :after
 ORDER BY seq
 LIMIT :limit
 
+-- name: events-bounds
+-- The oldest retained event of a pipeline and the last one stored (what the stream counted, or what the table
+-- holds), each NULL when there is none.
+SELECT (SELECT min(seq) FROM philotes.events WHERE pipeline_id = :pipeline_id) AS first_seq,
+       GREATEST((SELECT max(seq) FROM philotes.events WHERE pipeline_id = :pipeline_id),
+                (SELECT last_seq FROM philotes.pipeline_streams WHERE pipeline_id = :pipeline_id)) AS last_seq
+
 -- name: table-stats-add
 INSERT INTO philotes.table_stats AS s (pipeline_id, schema_name, table_name, events_processed, last_event_at)
 SELECT :pipeline_id, t.schema_name, t.table_name, t.events, t.last_event_at

@@ -173,6 +173,40 @@ public final class EventStore {
     }
 
     /**
+     * Which events of a pipeline can be read.
+     *
+     * @param pipelineId the pipeline
+     * @return the oldest retained and the last stored seq
+     */
+    public Bounds bounds(UUID pipelineId) {
+        return db.execute().createNamedGet("events-bounds").addParam("pipeline_id", pipelineId).execute()
+                .map(r -> {
+                    long last = r.column("last_seq").asOptional().map(v -> ((Number) v).longValue()).orElse(0L);
+                    long first = r.column("first_seq").asOptional().map(v -> ((Number) v).longValue()).orElse(last + 1);
+                    return new Bounds(first, last);
+                })
+                .orElse(new Bounds(1, 0));
+    }
+
+    /**
+     * The events a pipeline keeps.
+     *
+     * @param firstSeq the oldest retained event, or {@code lastSeq + 1} when none is retained
+     * @param lastSeq  the last event stored, 0 before the first
+     */
+    public record Bounds(long firstSeq, long lastSeq) {
+        /**
+         * Whether events right after a position were deleted by the retention.
+         *
+         * @param after the last seq a reader has
+         * @return true when the next one is gone
+         */
+        public boolean expiredAfter(long after) {
+            return after + 1 < firstSeq;
+        }
+    }
+
+    /**
      * Per-table counters.
      *
      * @param pipelineId the pipeline

@@ -11,6 +11,7 @@ public enum ProblemType {
     CONFLICT(409, "conflict", "Conflict"),
     PRECONDITION_FAILED(412, "precondition-failed", "Precondition failed"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Payload too large"),
+    EVENTS_EXPIRED(410, "events-expired", "Events expired"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),
     UNPROCESSABLE_CONTENT(422, "unprocessable-content", "Unprocessable content"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),

@@ -73,7 +73,9 @@ public final class PipelineHandler {
                 .add("name", p.name())
                 .add("status", p.status().text());
         JsonText.optional(b, "error_message", p.errorMessage());
-        b.add("events_processed", s.stream().map(StreamState::eventsProcessed).orElse(0L));
+        b.add("events_processed", s.stream().map(StreamState::eventsProcessed).orElse(0L))
+                .add("first_seq", s.bounds().firstSeq())
+                .add("last_seq", s.bounds().lastSeq());
         JsonText.optional(b, "last_event_at", s.stream().map(StreamState::lastEventAt).orElse(null));
         JsonText.optional(b, "started_at", p.startedAt());
         if (p.status() == PipelineStatus.RUNNING && p.startedAt() != null) {
@@ -117,7 +119,8 @@ public final class PipelineHandler {
             list.add(event);
             next = e.seq();
         }
-        return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", next).build());
+        return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", next)
+                                      .add("first_seq", page.bounds().firstSeq()).add("last_seq", page.bounds().lastSeq()).build());
     }
 
     public ApiResponse tables(ApiRequest req) {

@@ -229,12 +229,19 @@ public final class PipelineService {
         if (stream.isPresent() && stream.get().confirmedLsn() > 0) {
             lag = engine.sourceWalLsn(id).map(wal -> Math.max(0, wal - stream.get().confirmedLsn())).orElse(null);
         }
-        return new Status(p, stream, events.tableStats(id), lag);
+        return new Status(p, stream, events.tableStats(id), lag, events.bounds(id));
     }
 
+    /* A page of events; a position whose next events the retention deleted is 410, never a silent gap. */
     EventsPage events(UUID id, long after, int limit) {
         repository.find(id).orElseThrow(() -> notFound(id));
-        return new EventsPage(events.after(id, after, limit), after);
+        EventStore.Bounds bounds = events.bounds(id);
+        if (bounds.expiredAfter(after)) {
+            throw new ApiException(ProblemType.EVENTS_EXPIRED, "Events " + (after + 1) + " to " + (bounds.firstSeq() - 1) + " were deleted"
+                    + " by the retention (events.retention); the oldest available is seq " + bounds.firstSeq() + ": read on with after="
+                    + (bounds.firstSeq() - 1) + ", knowing that those events are gone");
+        }
+        return new EventsPage(events.after(id, after, limit), after, bounds);
     }
 
     private List<FieldError> preflight(Pipeline p, List<TableMapping> enabled) {
@@ -413,7 +420,7 @@ public final class PipelineService {
      * @param tables   per-table counters
      * @param lagBytes how far the stored position is behind the source's WAL, while it runs here
      */
-    record Status(Pipeline pipeline, Optional<StreamState> stream, List<EventStore.TableStat> tables, Long lagBytes) {
+    record Status(Pipeline pipeline, Optional<StreamState> stream, List<EventStore.TableStat> tables, Long lagBytes, EventStore.Bounds bounds) {
     }
 
     /**
@@ -422,6 +429,6 @@ public final class PipelineService {
      * @param events the events
      * @param after  the position asked for
      */
-    record EventsPage(List<EventStore.StoredEvent> events, long after) {
+    record EventsPage(List<EventStore.StoredEvent> events, long after, EventStore.Bounds bounds) {
     }
 }

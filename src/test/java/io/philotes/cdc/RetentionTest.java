@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
 /** Events past the configured retention are deleted in the background; newer ones and the counters stay. */
@@ -49,11 +50,22 @@ class RetentionTest {
         assertThat(api.get("/api/v1/config").json().getJsonObject("events").getInt("retention_seconds"), is(3600));
         long deadline = System.currentTimeMillis() + 10_000;
         List<JsonValue> left;
+        JsonObject page;
         do {
             Thread.sleep(100);
-            left = api.get("/api/v1/pipelines/" + id + "/events?after=0&limit=1000").json().getJsonArray("events");
-        } while (left.size() != 3 && System.currentTimeMillis() < deadline);
+            page = api.get("/api/v1/pipelines/" + id + "/events?after=25000&limit=1000").json();
+        } while (page.getInt("first_seq") != 25001 && System.currentTimeMillis() < deadline);
+        left = page.getJsonArray("events");
         assertThat(left.stream().map(v -> ((JsonObject) v).getInt("seq")).toList(), is(List.of(25001, 25002, 25003)));
+        assertThat(page.getInt("first_seq"), is(25001));
+        assertThat(page.getInt("last_seq"), is(25003));
+        assertThat(api.get("/api/v1/pipelines/" + id + "/status").json().getInt("first_seq"), is(25001));
+
+        // A reader behind the retention is told, not silently moved on past what it never read.
+        ApiClient.Response behind = api.get("/api/v1/pipelines/" + id + "/events?after=10");
+        assertThat(behind.toString(), behind.status(), is(410));
+        assertThat(behind.problemSlug(), is("events-expired"));
+        assertThat(behind.json().getString("detail"), containsString("oldest available is seq 25001"));
     }
 
     @Test

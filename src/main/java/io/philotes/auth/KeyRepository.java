@@ -79,9 +79,7 @@ public final class KeyRepository {
             try (var rows = tx.namedQuery("key-admins-lock")) {
                 admins = rows.map(r -> r.column("id").get(String.class)).toList();
             }
-            Optional<StoredKey> key = tx.createNamedGet("key-by-id").addParam("id", id).execute()
-                    .map(r -> new StoredKey(key(r), new byte[0]));
-            if (key.isEmpty()) {
+            if (tx.createNamedGet("key-by-id").addParam("id", id).execute().isEmpty()) {
                 return Deleted.NOT_FOUND;
             }
             if (admins.equals(List.of(id))) {

@@ -132,14 +132,15 @@ public final class KeyService {
      */
     public Optional<Principal> cached(String presented) {
         Cached cached = presented(presented) ? cache.get(id(presented)) : null;
-        if (cached == null) {
-            return Optional.empty();
-        }
-        return check(cached, presented, System.nanoTime()) instanceof Principal p ? Optional.of(p) : Optional.empty();
+        return cached != null && matches(cached, presented) ? Optional.of(cached.principal()) : Optional.empty();
+    }
+
+    private static boolean matches(Cached cached, String presented) {
+        return MessageDigest.isEqual(cached.key().secretHash(), sha256(presented));
     }
 
     private Authentication check(Cached cached, String presented, long now) {
-        if (cached == null || !MessageDigest.isEqual(cached.key().secretHash(), sha256(presented))) {
+        if (cached == null || !matches(cached, presented)) {
             return Denial.INVALID_KEY;
         }
         ApiKey key = cached.key().key();

@@ -3,24 +3,39 @@
 -- name: stream-by-pipeline
 SELECT * FROM philotes.pipeline_streams WHERE pipeline_id = :pipeline_id
 
--- name: stream-insert
-INSERT INTO philotes.pipeline_streams (pipeline_id, slot_name, publication_name, slot_created, publication_created,
-                                       start_lsn, snapshot_done)
-VALUES (:pipeline_id, :slot_name, :publication_name, :slot_created, :publication_created, CAST(:start_lsn AS pg_lsn),
-        :snapshot_done)
-RETURNING *
+-- name: stream-begin
+-- A new slot (a first start, a copy taken again, a resnapshot): the stream starts over at the slot's consistent
+-- point, and its sequence numbers go on from the last one stored, so no seq is ever used twice. Only for the
+-- pipeline's current owner (its epoch), which holds the pipeline's row meanwhile against a take-over.
+INSERT INTO philotes.pipeline_streams AS s (pipeline_id, slot_name, publication_name, slot_created, publication_created,
+                                            start_lsn, snapshot_done)
+SELECT p.id, :slot_name, :publication_name, :slot_created, :publication_created, CAST(:start_lsn AS pg_lsn), :snapshot_done
+FROM philotes.pipelines p WHERE p.id = :pipeline_id AND p.owner_epoch = :epoch
+FOR SHARE
+ON CONFLICT (pipeline_id) DO UPDATE
+SET slot_name = EXCLUDED.slot_name, publication_name = EXCLUDED.publication_name, slot_created = EXCLUDED.slot_created,
+    publication_created = EXCLUDED.publication_created, start_lsn = EXCLUDED.start_lsn, snapshot_done = EXCLUDED.snapshot_done,
+    last_commit_lsn = NULL, confirmed_lsn = NULL, partial_commit_lsn = NULL, partial_events = 0, slot_wal_status = NULL,
+    slot_retained_bytes = NULL, slot_safe_wal_bytes = NULL, slot_checked_at = NULL, slot_check_error = NULL, updated_at = now()
+RETURNING s.*
 
--- name: stream-delete
-DELETE FROM philotes.pipeline_streams WHERE pipeline_id = :pipeline_id
+-- name: stream-forget-slot
+-- A resnapshot asked for by a user (the pipeline stopped, its slot dropped): the next start creates a new slot and
+-- copies again. The events and their numbering stay.
+UPDATE philotes.pipeline_streams SET snapshot_done = false, slot_wal_status = NULL, slot_retained_bytes = NULL,
+    slot_safe_wal_bytes = NULL, slot_checked_at = NULL, slot_check_error = 'dropped for a resnapshot', updated_at = now()
+WHERE pipeline_id = :pipeline_id
 
 -- name: stream-advance
--- After a batch: where the stream stands and what it stored. Guarded by last_seq, so a second writer of one
--- pipeline (which the engine never starts) would fail rather than interleave.
+-- After a batch: where the stream stands and what it stored. Guarded by last_seq and by the owner's epoch, whose
+-- row it holds until the commit: a runner that lost its pipeline to another instance fails here rather than write
+-- beside the new owner, and a take-over waits for a batch in flight.
 UPDATE philotes.pipeline_streams
 SET last_commit_lsn = CAST(:last_commit_lsn AS pg_lsn), confirmed_lsn = CAST(:confirmed_lsn AS pg_lsn),
     partial_commit_lsn = CAST(:partial_commit_lsn AS pg_lsn), partial_events = :partial_events, last_seq = :last_seq, events_processed = events_processed + :events, snapshot_done = :snapshot_done,
     last_event_at = COALESCE(CAST(:last_event_at AS timestamptz), last_event_at), updated_at = now()
 WHERE pipeline_id = :pipeline_id AND last_seq = :previous_seq
+  AND (SELECT p.owner_epoch FROM philotes.pipelines p WHERE p.id = :pipeline_id FOR SHARE) = :epoch
 
 -- name: events-copy
 -- Binary COPY: no text parsing of ids, LSNs and times on the server.
@@ -55,12 +70,6 @@ DO UPDATE SET events_processed = s.events_processed + EXCLUDED.events_processed,
 SELECT schema_name, table_name, events_processed, last_event_at FROM philotes.table_stats WHERE pipeline_id = :pipeline_id
 ORDER BY schema_name COLLATE "C", table_name COLLATE "C"
 
--- name: events-delete-pipeline
-DELETE FROM philotes.events WHERE pipeline_id = :pipeline_id
-
--- name: table-stats-delete
-DELETE FROM philotes.table_stats WHERE pipeline_id = :pipeline_id
-
 -- name: pipelines-wanting-to-run
 SELECT id FROM philotes.pipelines WHERE status IN ('starting', 'running', 'error') ORDER BY created_at
 
@@ -72,17 +81,74 @@ WHERE ctid = ANY (ARRAY(SELECT ctid FROM philotes.events
                         LIMIT 10000))
 
 -- name: pipeline-engine-status
--- What a runner reports (running, error) while the pipeline is wanted running; the same report again does
--- not move the version on.
+-- What a runner reports (running, error) while the pipeline is wanted running and the runner is its owner; the
+-- same report again does not move the version on.
 UPDATE philotes.pipelines
 SET status = :status, error_message = :error_message,
     started_at = CASE WHEN :status = 'running' AND status <> 'running' THEN now() ELSE started_at END,
     updated_at = now(), version = version + 1
-WHERE id = :id AND status IN ('starting', 'running', 'error')
+WHERE id = :id AND owner_epoch = :epoch AND status IN ('starting', 'running', 'error')
   AND (status <> :status OR error_message IS DISTINCT FROM CAST(:error_message AS text))
 RETURNING status
 
 -- name: metrics-pipelines
-SELECT p.id, p.name, p.status, COALESCE(s.events_processed, 0) AS events_processed, CAST(s.confirmed_lsn AS text) AS confirmed_lsn
+SELECT p.id, p.name, p.status, COALESCE(s.events_processed, 0) AS events_processed, CAST(s.confirmed_lsn AS text) AS confirmed_lsn,
+       s.slot_retained_bytes, s.slot_wal_status, CAST(pg_wal_lsn_diff(s.source_wal_lsn, s.confirmed_lsn) AS bigint) AS lag_bytes
 FROM philotes.pipelines p LEFT JOIN philotes.pipeline_streams s ON s.pipeline_id = p.id
 ORDER BY p.name
+
+-- name: pipeline-take-ownership
+-- An instance about to run a pipeline (it holds its lease) becomes its owner: a new epoch, which fences off any
+-- earlier owner. Waits for a batch the earlier owner has in flight.
+UPDATE philotes.pipelines SET owner_epoch = owner_epoch + 1 WHERE id = :id RETURNING owner_epoch
+
+-- name: pipeline-owned
+SELECT owner_epoch = :epoch AS owned FROM philotes.pipelines WHERE id = :id
+
+-- name: pipeline-stop-done
+-- A stop is done: by the runner that stopped (its epoch), or by any instance once no runner is left
+-- (epoch NULL); only a pipeline still stopping.
+UPDATE philotes.pipelines
+SET status = 'stopped', error_message = NULL, stopped_at = now(), updated_at = now(), version = version + 1
+WHERE id = :id AND status = 'stopping' AND (CAST(:epoch AS bigint) IS NULL OR owner_epoch = :epoch)
+RETURNING id
+
+-- name: pipelines-stopping
+SELECT id FROM philotes.pipelines WHERE status = 'stopping' ORDER BY created_at
+
+-- name: stream-slot-seen
+-- The slot as last looked at on the source (error: why it could not be).
+UPDATE philotes.pipeline_streams
+SET slot_wal_status = :wal_status, slot_retained_bytes = :retained_bytes, slot_safe_wal_bytes = :safe_wal_bytes,
+    source_wal_lsn = COALESCE(CAST(:source_wal_lsn AS pg_lsn), source_wal_lsn), slot_checked_at = now(),
+    slot_check_error = :error
+WHERE pipeline_id = :pipeline_id AND slot_name = :slot_name
+
+-- name: streams-stopped-to-check
+-- Streams of stopped pipelines whose slot was not looked at for a while: their slots hold WAL too.
+SELECT s.pipeline_id FROM philotes.pipeline_streams s JOIN philotes.pipelines p ON p.id = s.pipeline_id
+WHERE p.status = 'stopped' AND s.slot_created
+  AND (s.slot_checked_at IS NULL OR s.slot_checked_at < now() - make_interval(secs => CAST(:seconds AS double precision)))
+ORDER BY s.slot_checked_at NULLS FIRST
+LIMIT 20
+
+-- name: orphan-add
+INSERT INTO philotes.orphaned_slots (slot_name, source_id, pipeline_name, drop_slot, publication_name)
+VALUES (:slot_name, :source_id, :pipeline_name, :drop_slot, :publication_name)
+ON CONFLICT (slot_name) DO NOTHING
+
+-- name: orphans-due
+SELECT * FROM philotes.orphaned_slots WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 20
+
+-- name: orphans-all
+SELECT * FROM philotes.orphaned_slots ORDER BY created_at
+
+-- name: orphan-failed
+-- Retried with a growing pause: 10 s after the first failure, doubling up to an hour.
+UPDATE philotes.orphaned_slots
+SET attempts = attempts + 1, last_error = :error,
+    next_attempt_at = now() + make_interval(secs => LEAST(3600, 10 * power(2, LEAST(attempts, 12))))
+WHERE slot_name = :slot_name
+
+-- name: orphan-dropped
+DELETE FROM philotes.orphaned_slots WHERE slot_name = :slot_name

@@ -40,7 +40,12 @@ RETURNING *
 DELETE FROM philotes.sources WHERE id = :id AND version = :version
 
 -- name: source-pipeline-names
-SELECT name FROM philotes.pipelines WHERE source_id = :id ORDER BY name LIMIT 10
+-- What keeps a source from being deleted: its pipelines, and slots of deleted ones still to be dropped.
+SELECT name FROM (SELECT name FROM philotes.pipelines WHERE source_id = :id
+                  UNION ALL
+                  SELECT pipeline_name || ' (deleted; its slot ' || slot_name || ' on this source is still to be dropped)'
+                  FROM philotes.orphaned_slots WHERE source_id = :id) n
+ORDER BY name LIMIT 10
 
 -- name: source-sealed-all
 -- Every stored password with the endpoint it is bound to, for reencrypt-secrets.

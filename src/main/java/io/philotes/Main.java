@@ -110,8 +110,9 @@ public final class Main {
                 new ConnectionTester(connector, statements, s.testTimeout(), s.testConcurrency()),
                 new TableDiscovery(connector, statements, s.testTimeout(), s.discoveryTimeout()));
         EventStore events = new EventStore(database);
-        CdcEngine engine = new CdcEngine(connector, events, database.dataSource(), settings.events().sourceTimeout(), s.testTimeout());
-        PipelineService pipelines = new PipelineService(new PipelineRepository(database.client()), sources, engine, events);
+        CdcEngine engine = new CdcEngine(connector, events, statements, database.dataSource(), settings.events().sourceTimeout(),
+                                         s.testTimeout());
+        PipelineService pipelines = new PipelineService(new PipelineRepository(database.client()), sources, engine, events, settings.events());
         Supervisor supervisor = new Supervisor(pipelines, settings.events().superviseInterval());
         Duration pruneEvery = settings.events().pruneInterval();
         Pruner eventPruner = new Pruner(database.client(), "events-prune", "events", settings.events().retention(), pruneEvery);
@@ -122,9 +123,9 @@ public final class Main {
         Metrics metrics = new Metrics(database.client(), engine, denials);
         AccessLog accessLog = new AccessLog(settings.http().trustedProxies(), audit::record);
         ApiRoutes api = routes(ApiRoutes.create(new HttpJson(settings.http().bodyLimit()), denials), auth.metricsPublic(),
-                               new HealthHandler(monitor), metrics, new OpenApiHandler(), DocumentHandler.version(BuildInfo.load()),
-                               DocumentHandler.config(settings), new KeyHandler(keys), new AuditHandler(audit), new SourceHandler(sources),
-                               new PipelineHandler(pipelines));
+                               new HealthHandler(monitor, engine::orphanSlots), metrics, new OpenApiHandler(),
+                               DocumentHandler.version(BuildInfo.load()), DocumentHandler.config(settings), new KeyHandler(keys),
+                               new AuditHandler(audit), new SourceHandler(sources), new PipelineHandler(pipelines));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
                 .addFilter(metrics)
@@ -182,6 +183,7 @@ public final class Main {
                 .delete("/api/v1/pipelines/{id}", PIPELINES_WRITE, pipelines::delete)
                 .post("/api/v1/pipelines/{id}/start", PIPELINES_WRITE, pipelines::start)
                 .post("/api/v1/pipelines/{id}/stop", PIPELINES_WRITE, pipelines::stop)
+                .post("/api/v1/pipelines/{id}/resnapshot", PIPELINES_WRITE, pipelines::resnapshot)
                 .get("/api/v1/pipelines/{id}/status", PIPELINES_READ, pipelines::status)
                 .get("/api/v1/pipelines/{id}/events", EVENTS_READ, pipelines::events)
                 .get("/api/v1/pipelines/{id}/tables", PIPELINES_READ, pipelines::tables)

@@ -4,22 +4,29 @@ import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
 import io.philotes.core.PipelineStatus;
+import io.philotes.db.DatabaseErrors;
+import io.philotes.db.SqlStatements;
 import io.philotes.source.SourceConnector;
+import io.philotes.source.SourceFailure;
+import io.philotes.source.SourceSpec;
 
 /**
  * Runs the pipelines of this instance, one virtual thread each, and reports their state in the metadata
  * database: {@code running} once streaming, {@code error} with the cause while a failure is retried,
- * {@code stopped} once a stop has stored and confirmed everything.
+ * {@code stopped} once a stop has stored and confirmed everything. A pipeline runs only where its lease is
+ * held, and each start of a runner is a new ownership (an epoch) that fences off any earlier one.
  */
 public final class CdcEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CdcEngine.class.getName());
@@ -27,24 +34,30 @@ public final class CdcEngine implements AutoCloseable {
 
     private final SourceConnector connector;
     private final EventStore store;
+    private final ReplicationObjects objects;
     private final Duration sourceTimeout;
     private final Duration dropTimeout;
     private final Leases leases;
     private final Map<UUID, Running> running = new ConcurrentHashMap<>();
     private final Map<UUID, AtomicLong> failures = new ConcurrentHashMap<>();
+    private final Set<Object> chores = ConcurrentHashMap.newKeySet();
+    private volatile List<Orphan> orphans = List.of();
 
     /**
      * Creates the engine.
      *
      * @param connector     opens connections to sources under the host policy
      * @param store         the event store
+     * @param statements    the named statements, among them those run on sources
      * @param pool          the metadata pool, for the connection that holds this instance's leases
      * @param sourceTimeout bound on connecting to a source and on each of its answers in a pipeline's sessions
-     * @param dropTimeout   the same for dropping a pipeline's slot and publication, which a request waits for
+     * @param dropTimeout   the same for looking at and dropping slots, which a request or the supervisor waits for
      */
-    public CdcEngine(SourceConnector connector, EventStore store, DataSource pool, Duration sourceTimeout, Duration dropTimeout) {
+    public CdcEngine(SourceConnector connector, EventStore store, SqlStatements statements, DataSource pool, Duration sourceTimeout,
+                     Duration dropTimeout) {
         this.connector = connector;
         this.store = store;
+        this.objects = new ReplicationObjects(statements);
         this.leases = new Leases(pool);
         this.sourceTimeout = sourceTimeout;
         this.dropTimeout = dropTimeout;
@@ -57,7 +70,9 @@ public final class CdcEngine implements AutoCloseable {
      * @return false when another instance runs it
      */
     public boolean lease(UUID id) {
-        return leases.tryAcquire(id);
+        boolean leased = leases.tryAcquire(id);
+        detachUnleased();
+        return leased;
     }
 
     /**
@@ -91,16 +106,24 @@ public final class CdcEngine implements AutoCloseable {
     }
 
     /**
-     * Starts running a pipeline whose lease this instance holds, unless it runs here already.
+     * Starts running a pipeline whose lease this instance holds, unless it runs here already: this instance
+     * becomes its owner, with a new epoch.
      *
      * @param spec the pipeline
      */
     public void start(PipelineSpec spec) {
-        if (!leases.tryAcquire(spec.id())) {
+        UUID id = spec.id();
+        if (!lease(id) || running.containsKey(id)) {
             return;
         }
-        UUID id = spec.id();
-        PipelineRunner runner = new PipelineRunner(spec, connector, store, new Status(), sourceTimeout);
+        long epoch;
+        try {
+            epoch = store.takeOwnership(id);
+        } catch (RuntimeException e) {
+            leases.release(id);
+            throw e;
+        }
+        PipelineRunner runner = new PipelineRunner(spec, connector, store, objects, new Status(), sourceTimeout, epoch);
         Thread thread = Thread.ofVirtual().name("philotes-pipeline-" + spec.name()).unstarted(() -> {
             try {
                 runner.run();
@@ -109,15 +132,14 @@ public final class CdcEngine implements AutoCloseable {
                 leases.release(id);
             }
         });
-        Running created = new Running(runner, thread);
-        if (running.putIfAbsent(id, created) == null) {
+        if (running.putIfAbsent(id, new Running(runner, thread)) == null) {
             thread.start();
         }
     }
 
     /**
-     * Stops a pipeline that runs here: it stores what it read, confirms it and closes its stream. Waits up
-     * to 5 s.
+     * Stops a pipeline that runs here, as its user asked: it stores what it read, confirms it, closes its
+     * stream (a copy ends at once) and records the pipeline stopped. Waits up to 5 s.
      *
      * @param id the pipeline
      * @return true when it no longer runs here
@@ -127,24 +149,44 @@ public final class CdcEngine implements AutoCloseable {
         if (r == null) {
             return true;
         }
-        r.runner().stop(false);
-        try {
-            return r.thread().join(STOP_WAIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        r.runner().stop(PipelineRunner.Stop.USER);
+        return join(r, STOP_WAIT);
     }
 
     /**
      * Checks that this instance still holds the leases of its running pipelines; when the connection that
-     * held them was lost, another instance may take them, so they stop here (staying wanted running).
+     * held them was lost (or failed while taking another), another instance may take them, so they stop here
+     * at once, staying wanted running.
      */
     public void checkLeases() {
-        if (!leases.intact()) {
-            LOG.log(System.Logger.Level.WARNING, "The pipeline leases were lost with their connection; pausing {0} pipeline(s)",
-                    running.size());
-            detachAll();
+        leases.verify();
+        detachUnleased();
+    }
+
+    /*
+     * Records the stops no runner is left to record: pipelines stopping that run nowhere (an instance died or was
+     * shut down while stopping them). Runs on the supervisor's looks, so none stays stopping longer than one.
+     *
+     * @return the pipelines found so
+     */
+    public List<UUID> finishStops() {
+        return store.stopping().stream().filter(id -> !running.containsKey(id) && finishStop(id)).toList();
+    }
+
+    /**
+     * Records a pipeline stopped when no instance runs it (this one can take its lease).
+     *
+     * @param id the pipeline
+     * @return true when it was stopping and is stopped now
+     */
+    public boolean finishStop(UUID id) {
+        if (running.containsKey(id) || !lease(id)) {
+            return false;
+        }
+        try {
+            return store.stopDone(id, null);
+        } finally {
+            release(id);
         }
     }
 
@@ -160,31 +202,158 @@ public final class CdcEngine implements AutoCloseable {
     }
 
     /**
-     * Drops the slot and publication the engine created for a pipeline on its source (never ones the user
-     * named), before the pipeline is deleted.
+     * What deleting a pipeline leaves on its source to drop: the slot and publication the engine made for it
+     * (never ones the user named). The delete records it in its own transaction, and drops it once committed
+     * ({@link #dropNow}); a drop that fails is retried by {@link #dropOrphans} until it succeeds.
      *
      * @param spec the pipeline
-     * @throws io.philotes.source.SourceFailure when the source cannot be reached
+     * @return the orphan to be, or empty when it made nothing there
      */
-    public void dropSourceObjects(PipelineSpec spec) {
-        Optional<StreamState> state = store.stream(spec.id());
-        if (state.isEmpty()) {
-            return;
-        }
-        InetAddress address = connector.approve(spec.source());
-        try (Connection c = connector.connect(spec.source(), address, dropTimeout, false)) {
-            if (state.get().slotCreated()) {
-                PipelineRunner.dropSlot(c, state.get().slotName());
+    public Optional<Orphan> leftOnSource(PipelineSpec spec) {
+        return store.stream(spec.id()).filter(s -> s.slotCreated() || s.publicationCreated())
+                .map(s -> new Orphan(s.slotName(), spec.sourceId(), spec.name(), s.slotCreated(),
+                                     s.publicationCreated() ? s.publicationName() : null, 0, null));
+    }
+
+    /**
+     * Drops an orphan's slot and publication now, and records the outcome: gone, or failed (retried later).
+     *
+     * @param o      the orphan
+     * @param source its source
+     * @return null when dropped, else why not
+     */
+    public String dropNow(Orphan o, SourceSpec source) {
+        String failure = drop(o, source);
+        try {
+            if (failure == null) {
+                store.orphanDropped(o.slotName());
+                LOG.log(System.Logger.Level.INFO, "Dropped slot {0} of deleted pipeline {1}", o.slotName(), o.pipelineName());
+            } else {
+                store.orphanFailed(o.slotName(), failure);
+                LOG.log(System.Logger.Level.WARNING, "Slot {0} of deleted pipeline {1} could not be dropped (attempt {2}; retried): {3}",
+                        o.slotName(), o.pipelineName(), o.attempts() + 1, failure);
             }
-            if (state.get().publicationCreated()) {
-                try (var st = c.createStatement()) {
-                    st.execute("DROP PUBLICATION IF EXISTS " + state.get().publicationName());
+        } catch (RuntimeException e) {
+            // The orphan stays recorded as it was: the next round drops it again (dropping what is gone is a no-op).
+            LOG.log(System.Logger.Level.WARNING, "The drop of slot {0} could not be recorded: {1}", o.slotName(), DatabaseErrors.message(e));
+        }
+        return failure;
+    }
+
+    /**
+     * Drops a stopped pipeline's slot (for a resnapshot).
+     *
+     * @param spec the pipeline
+     * @param slot its slot
+     * @return null when dropped (or already gone), else why not
+     */
+    public String dropSlot(PipelineSpec spec, String slot) {
+        return drop(new Orphan(slot, spec.sourceId(), spec.name(), true, null, 0, null), spec.source());
+    }
+
+    /**
+     * Retries the drops of orphaned slots whose time has come, in the background (one round at a time).
+     *
+     * @param sources a source's connection details by id
+     */
+    public void dropOrphans(Function<UUID, SourceSpec> sources) {
+        background("orphans", () -> {
+            for (Orphan o : store.orphansDue()) {
+                SourceSpec source;
+                try {
+                    source = sources.apply(o.sourceId());
+                } catch (RuntimeException e) {
+                    store.orphanFailed(o.slotName(), "its source could not be read: " + DatabaseErrors.message(e));
+                    continue;
+                }
+                dropNow(o, source);
+            }
+            orphans = store.orphans();
+        });
+    }
+
+    /**
+     * Looks now and then at the slots of stopped pipelines (a stopped pipeline keeps its slot, which holds WAL on
+     * its source), in the background, and records what they hold.
+     *
+     * @param sources opens a source's connection details by pipeline id
+     * @param every   how old a look may be
+     */
+    public void checkStoppedSlots(Function<UUID, SourceSpec> sources, Duration every) {
+        background("slots", () -> {
+            for (UUID id : store.stoppedToCheck(every)) {
+                store.stream(id).ifPresent(s -> {
+                    try {
+                        SourceSpec source = sources.apply(id);
+                        try (Connection c = connector.connect(source, connector.approve(source), dropTimeout, false)) {
+                            Optional<ReplicationObjects.SlotState> slot = objects.slot(c, s.slotName());
+                            store.slotSeen(id, s.slotName(), slot.orElse(null), slot.isPresent() ? null : "the slot no longer exists");
+                        }
+                    } catch (SourceFailure e) {
+                        store.slotSeen(id, s.slotName(), null, e.kind().label() + ": " + e.getMessage());
+                    } catch (SQLException | RuntimeException e) {
+                        store.slotSeen(id, s.slotName(), null, DatabaseErrors.message(e));
+                    }
+                });
+            }
+        });
+    }
+
+    /**
+     * The slots of deleted pipelines still to be dropped, as of the supervisor's last look.
+     *
+     * @return them, oldest first
+     */
+    public List<Orphan> orphans() {
+        return orphans;
+    }
+
+    /**
+     * The names of the slots of deleted pipelines still to be dropped, as of the supervisor's last look.
+     *
+     * @return the slot names
+     */
+    public List<String> orphanSlots() {
+        return orphans.stream().map(Orphan::slotName).toList();
+    }
+
+    /* Drops an orphan's slot and publication; null when done, else why not. */
+    private String drop(Orphan o, SourceSpec source) {
+        try {
+            if (source == null) {
+                return "its source no longer exists";
+            }
+            InetAddress address = connector.approve(source);
+            try (Connection c = connector.connect(source, address, dropTimeout, false)) {
+                if (o.dropSlot()) {
+                    objects.dropSlot(c, o.slotName());
+                }
+                if (o.publicationName() != null) {
+                    objects.dropPublication(c, o.publicationName());
                 }
             }
+            return null;
+        } catch (SourceFailure e) {
+            return e.kind().label() + ": " + e.getMessage();
         } catch (SQLException e) {
-            throw new IllegalStateException("The slot or publication of pipeline " + spec.name() + " could not be dropped: "
-                    + e.getMessage(), e);
+            return DatabaseErrors.message(e);
         }
+    }
+
+    /* Runs a chore on a virtual thread unless the same chore still runs. */
+    private void background(String chore, Runnable work) {
+        if (!chores.add(chore)) {
+            return;
+        }
+        Thread.ofVirtual().name("philotes-" + chore).start(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Looking at {0} failed (retried at the next look): {1}", chore, DatabaseErrors.message(e));
+            } finally {
+                chores.remove(chore);
+            }
+        });
     }
 
     /**
@@ -198,47 +367,70 @@ public final class CdcEngine implements AutoCloseable {
         return count == null ? 0 : count.get();
     }
 
-    /** Stops every pipeline of this instance, leaving their desired state as it is. */
+    /** Stops every pipeline of this instance, leaving their desired state as it is (a user's stop under way is still recorded). */
     @Override
     public void close() {
-        detachAll();
+        running.values().forEach(r -> r.runner().stop(PipelineRunner.Stop.DETACH));
+        running.values().forEach(r -> join(r, STOP_WAIT));
         leases.close();
     }
 
-    /* Stops every runner here as for a shutdown: the pipelines stay wanted running, for whoever takes them. */
-    private void detachAll() {
-        running.values().forEach(r -> r.runner().stop(true));
-        for (Running r : running.values()) {
-            try {
-                if (!r.thread().join(STOP_WAIT)) {
-                    LOG.log(System.Logger.Level.WARNING, "A pipeline did not stop within {0} s", STOP_WAIT.toSeconds());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+    /* Runners whose lease is gone stop at once: another instance may own their pipelines now. */
+    private void detachUnleased() {
+        running.forEach((id, r) -> {
+            if (!leases.holds(id)) {
+                r.runner().stop(PipelineRunner.Stop.DETACH);
             }
+        });
+    }
+
+    private static boolean join(Running r, Duration wait) {
+        try {
+            if (r.thread().join(wait)) {
+                return true;
+            }
+            LOG.log(System.Logger.Level.WARNING, "A pipeline did not stop within {0} s", wait.toSeconds());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
     private record Running(PipelineRunner runner, Thread thread) {
     }
 
-    /* The runners' reports, into the pipelines table. */
+    /**
+     * The slot (and publication) of a deleted pipeline, still to be dropped.
+     *
+     * @param slotName        the slot
+     * @param sourceId        its source
+     * @param pipelineName    the deleted pipeline's name
+     * @param dropSlot        whether the slot is to be dropped (the engine made it)
+     * @param publicationName the publication to drop, or null
+     * @param attempts        failed attempts so far
+     * @param lastError       why the last one failed, or null
+     */
+    public record Orphan(String slotName, UUID sourceId, String pipelineName, boolean dropSlot, String publicationName, int attempts,
+                         String lastError) {
+    }
+
+    /* The runners' reports, into the pipelines table, each only while the runner is the owner. */
     private final class Status implements PipelineRunner.StatusSink {
         @Override
-        public void running(UUID id) {
-            store.status(id, PipelineStatus.RUNNING, null);
+        public void running(UUID id, long epoch) {
+            store.status(id, PipelineStatus.RUNNING, epoch, null);
         }
 
         @Override
-        public void error(UUID id, String message) {
+        public void error(UUID id, long epoch, String message) {
             failures.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
-            store.status(id, PipelineStatus.ERROR, message);
+            store.status(id, PipelineStatus.ERROR, epoch, message);
         }
 
         @Override
-        public void stopped(UUID id) {
-            store.status(id, PipelineStatus.STOPPED, null);
+        public void stopped(UUID id, long epoch) {
+            store.stopDone(id, epoch);
         }
     }
 }

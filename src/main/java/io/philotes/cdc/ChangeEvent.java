@@ -18,6 +18,22 @@ import java.time.Instant;
  */
 public record ChangeEvent(long lsn, long commitLsn, Long xid, Instant commitTime, String schema, String table, String op,
                           String key, String before, String after) {
+    /* What an event costs beside its JSON: the record, its fields and the names it refers to. */
+    private static final long OVERHEAD_BYTES = 160;
+
+    /**
+     * About how much heap the event holds, for limits in bytes: its JSON at two bytes a character (the
+     * worst case of Java's strings) and a fixed overhead.
+     *
+     * @return bytes
+     */
+    public long bytes() {
+        return OVERHEAD_BYTES + 2L * (length(key) + length(before) + length(after));
+    }
+
+    private static long length(String s) {
+        return s == null ? 0 : s.length();
+    }
     /**
      * An LSN in PostgreSQL's text form.
      *

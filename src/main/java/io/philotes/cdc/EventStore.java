@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -22,6 +23,7 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 import io.philotes.core.PipelineStatus;
@@ -54,22 +56,162 @@ public final class EventStore {
         return db.execute().createNamedGet("stream-by-pipeline").addParam("pipeline_id", pipelineId).execute().map(EventStore::stream);
     }
 
-    StreamState createStream(UUID pipelineId, String slot, String publication, boolean slotCreated, boolean publicationCreated,
-                             long startLsn, boolean snapshotDone) {
-        return db.execute().createNamedGet("stream-insert")
-                .params(Map.of("pipeline_id", pipelineId, "slot_name", slot, "publication_name", publication, "slot_created", slotCreated,
-                               "publication_created", publicationCreated, "start_lsn", ChangeEvent.lsn(startLsn), "snapshot_done", snapshotDone))
-                .execute().map(EventStore::stream).orElseThrow();
+    /**
+     * Starts a pipeline's stream over at a new slot, keeping its events and their numbering.
+     *
+     * @param pipelineId         the pipeline
+     * @param epoch              the owner's epoch
+     * @param slot               the new slot
+     * @param publication        the publication it reads
+     * @param publicationCreated whether the engine made the publication
+     * @param startLsn           the slot's consistent point
+     * @param snapshotDone       whether there is no copy to take
+     * @return the stream as stored
+     * @throws Fenced when another owner took the pipeline over
+     */
+    StreamState beginStream(UUID pipelineId, long epoch, String slot, String publication, boolean publicationCreated, long startLsn,
+                            boolean snapshotDone) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("pipeline_id", pipelineId);
+        p.put("epoch", epoch);
+        p.put("slot_name", slot);
+        p.put("publication_name", publication);
+        p.put("slot_created", true);
+        p.put("publication_created", publicationCreated);
+        p.put("start_lsn", ChangeEvent.lsn(startLsn));
+        p.put("snapshot_done", snapshotDone);
+        return db.execute().createNamedGet("stream-begin").params(p).execute().map(EventStore::stream)
+                .orElseThrow(() -> new Fenced(pipelineId, epoch));
     }
 
-    /* Forgets a stream and everything it stored, to begin again with a new snapshot. */
-    void resetStream(UUID pipelineId) {
-        Transactions.inTransaction(db, tx -> {
-            for (String statement : List.of("events-delete-pipeline", "table-stats-delete", "stream-delete")) {
-                tx.createNamedDelete(statement).addParam("pipeline_id", pipelineId).execute();
-            }
-            return null;
-        });
+    /**
+     * An instance about to run a pipeline becomes its owner.
+     *
+     * @param pipelineId the pipeline
+     * @return the new owner's epoch
+     */
+    long takeOwnership(UUID pipelineId) {
+        return db.execute().createNamedGet("pipeline-take-ownership").addParam("id", pipelineId).execute()
+                .map(r -> r.column("owner_epoch").get(Long.class))
+                .orElseThrow(() -> new IllegalStateException("Pipeline " + pipelineId + " no longer exists"));
+    }
+
+    /**
+     * Checks that an owner is still the pipeline's owner, before it touches the source's slot.
+     *
+     * @param pipelineId the pipeline
+     * @param epoch      the owner's epoch
+     * @throws Fenced when it is not
+     */
+    void requireOwner(UUID pipelineId, long epoch) {
+        boolean owned = db.execute().createNamedGet("pipeline-owned").addParam("id", pipelineId).addParam("epoch", epoch).execute()
+                .map(r -> r.column("owned").get(Boolean.class)).orElse(false);
+        if (!owned) {
+            throw new Fenced(pipelineId, epoch);
+        }
+    }
+
+    /**
+     * Records what was seen of a pipeline's slot on its source.
+     *
+     * @param pipelineId the pipeline
+     * @param slotName   the slot
+     * @param slot       its state, or null when it could not be looked at
+     * @param error      why not, or null
+     */
+    void slotSeen(UUID pipelineId, String slotName, ReplicationObjects.SlotState slot, String error) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("pipeline_id", pipelineId);
+        p.put("slot_name", slotName);
+        p.put("wal_status", slot == null ? null : slot.walStatus() == null ? "unknown" : slot.walStatus());
+        p.put("retained_bytes", slot == null ? null : slot.retainedBytes());
+        p.put("safe_wal_bytes", slot == null ? null : slot.safeWalBytes());
+        p.put("source_wal_lsn", slot == null ? null : ChangeEvent.lsn(slot.currentLsn()));
+        p.put("error", error);
+        db.execute().createNamedUpdate("stream-slot-seen").params(p).execute();
+    }
+
+    /**
+     * Records a stop as done, when the pipeline is still stopping.
+     *
+     * @param pipelineId the pipeline
+     * @param epoch      the owner that stopped it, or null for any (no runner is left)
+     * @return whether it was stopping
+     */
+    public boolean stopDone(UUID pipelineId, Long epoch) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("id", pipelineId);
+        p.put("epoch", epoch);
+        return db.execute().createNamedGet("pipeline-stop-done").params(p).execute().isPresent();
+    }
+
+    /**
+     * The pipelines whose stop is asked for and not yet done.
+     *
+     * @return their ids
+     */
+    public List<UUID> stopping() {
+        try (var rows = db.execute().namedQuery("pipelines-stopping")) {
+            return rows.map(r -> r.column("id").get(UUID.class)).toList();
+        }
+    }
+
+    /**
+     * Forgets a stopped pipeline's slot (dropped for a resnapshot): its next start makes a new one and copies
+     * again, numbering its events on.
+     *
+     * @param pipelineId the pipeline
+     */
+    public void forgetSlot(UUID pipelineId) {
+        db.execute().createNamedUpdate("stream-forget-slot").addParam("pipeline_id", pipelineId).execute();
+    }
+
+    /**
+     * Records, in a pipeline delete's transaction, what it leaves on the source to drop.
+     *
+     * @param tx the delete's transaction
+     * @param o  the orphan
+     */
+    public void addOrphan(DbExecute tx, CdcEngine.Orphan o) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("slot_name", o.slotName());
+        p.put("source_id", o.sourceId());
+        p.put("pipeline_name", o.pipelineName());
+        p.put("drop_slot", o.dropSlot());
+        p.put("publication_name", o.publicationName());
+        tx.createNamedInsert("orphan-add").params(p).execute();
+    }
+
+    List<CdcEngine.Orphan> orphansDue() {
+        return orphans("orphans-due");
+    }
+
+    List<CdcEngine.Orphan> orphans() {
+        return orphans("orphans-all");
+    }
+
+    void orphanDropped(String slot) {
+        db.execute().createNamedDelete("orphan-dropped").addParam("slot_name", slot).execute();
+    }
+
+    void orphanFailed(String slot, String error) {
+        db.execute().createNamedUpdate("orphan-failed").addParam("slot_name", slot).addParam("error", error).execute();
+    }
+
+    private List<CdcEngine.Orphan> orphans(String statement) {
+        try (var rows = db.execute().namedQuery(statement)) {
+            return rows.map(r -> new CdcEngine.Orphan(Rows.text(r, "slot_name"), r.column("source_id").get(UUID.class),
+                                                      Rows.text(r, "pipeline_name"), r.column("drop_slot").get(Boolean.class),
+                                                      Rows.text(r, "publication_name"), r.column("attempts").get(Integer.class),
+                                                      Rows.text(r, "last_error"))).toList();
+        }
+    }
+
+    /* Stopped pipelines whose slot was not looked at within the given time. */
+    List<UUID> stoppedToCheck(Duration every) {
+        try (var rows = db.execute().createNamedQuery("streams-stopped-to-check").addParam("seconds", every.toMillis() / 1000.0).execute()) {
+            return rows.map(r -> r.column("pipeline_id").get(UUID.class)).toList();
+        }
     }
 
     /**
@@ -77,16 +219,17 @@ public final class EventStore {
      *
      * @param pipelineId   the pipeline
      * @param status       its status
+     * @param epoch        the reporting owner's epoch: a runner that is no longer the owner changes nothing
      * @param errorMessage why it is in error, or null
      */
-    void status(UUID pipelineId, PipelineStatus status, String errorMessage) {
+    void status(UUID pipelineId, PipelineStatus status, long epoch, String errorMessage) {
         Map<String, Object> p = new HashMap<>();
         p.put("id", pipelineId);
         p.put("status", status.text());
+        p.put("epoch", epoch);
         p.put("error_message", errorMessage);
         // running and error only while the pipeline is wanted running: a stop asked for meanwhile wins.
-        String statement = status == PipelineStatus.STOPPED ? "pipeline-set-status" : "pipeline-engine-status";
-        db.execute().createNamedGet(statement).params(p).execute();
+        db.execute().createNamedGet("pipeline-engine-status").params(p).execute();
     }
 
     /**
@@ -106,10 +249,11 @@ public final class EventStore {
      * @param state  the stream as stored now
      * @param events the events, in order
      * @param next   the position after them
+     * @param epoch  the owner's epoch
      * @return the stream as stored afterwards
-     * @throws IllegalStateException when the stored stream moved meanwhile (a second writer)
+     * @throws Fenced when another owner took the pipeline over (nothing is stored)
      */
-    StreamState append(StreamState state, List<ChangeEvent> events, Position next) {
+    StreamState append(StreamState state, List<ChangeEvent> events, Position next, long epoch) {
         long seq = state.lastSeq();
         BinaryCopy copy = new BinaryCopy(events.size() * 256);
         Map<String, Tally> tables = new LinkedHashMap<>();
@@ -140,18 +284,19 @@ public final class EventStore {
             p.put("partial_events", next.partialEvents());
             p.put("last_seq", lastSeq);
             p.put("previous_seq", state.lastSeq());
+            p.put("epoch", epoch);
             p.put("events", (long) events.size());
             p.put("snapshot_done", next.snapshotDone());
             p.put("last_event_at", eventTime == null ? null : OffsetDateTime.ofInstant(eventTime, ZoneOffset.UTC));
             if (tx.createNamedUpdate("stream-advance").params(p).execute() != 1) {
-                throw new IllegalStateException("The stored stream of pipeline " + state.pipelineId() + " moved while this instance wrote it");
+                throw new Fenced(state.pipelineId(), epoch);
             }
             return null;
         });
         return new StreamState(state.pipelineId(), state.slotName(), state.publicationName(), state.slotCreated(),
                                state.publicationCreated(), state.startLsn(), next.snapshotDone(), next.lastCommitLsn(),
                                next.confirmedLsn(), next.partialCommitLsn(), next.partialEvents(), lastSeq,
-                               state.eventsProcessed() + events.size(), eventTime != null ? eventTime : state.lastEventAt());
+                               state.eventsProcessed() + events.size(), eventTime != null ? eventTime : state.lastEventAt(), state.slot());
     }
 
     /**
@@ -181,9 +326,10 @@ public final class EventStore {
     public Bounds bounds(UUID pipelineId) {
         return db.execute().createNamedGet("events-bounds").addParam("pipeline_id", pipelineId).execute()
                 .map(r -> {
-                    long last = r.column("last_seq").asOptional().map(v -> ((Number) v).longValue()).orElse(0L);
-                    long first = r.column("first_seq").asOptional().map(v -> ((Number) v).longValue()).orElse(last + 1);
-                    return new Bounds(first, last);
+                    Long last = Rows.number(r, "last_seq");
+                    Long first = Rows.number(r, "first_seq");
+                    long lastSeq = last == null ? 0 : last;
+                    return new Bounds(first == null ? lastSeq + 1 : first, lastSeq);
                 })
                 .orElse(new Bounds(1, 0));
     }
@@ -347,8 +493,12 @@ public final class EventStore {
                                lsn(r, "start_lsn"), r.column("snapshot_done").get(Boolean.class), lsn(r, "last_commit_lsn"),
                                lsn(r, "confirmed_lsn"), lsn(r, "partial_commit_lsn"), r.column("partial_events").get(Long.class),
                                r.column("last_seq").get(Long.class), r.column("events_processed").get(Long.class),
-                               Rows.instant(r, "last_event_at"));
+                               Rows.instant(r, "last_event_at"),
+                               new StreamState.SlotSeen(Rows.text(r, "slot_wal_status"), Rows.number(r, "slot_retained_bytes"),
+                                                        Rows.number(r, "slot_safe_wal_bytes"), lsn(r, "source_wal_lsn"),
+                                                        Rows.instant(r, "slot_checked_at"), Rows.text(r, "slot_check_error")));
     }
+
 
     /* pg_lsn arrives as pgjdbc's PGobject; its text is the LSN. */
     private static long lsn(DbRow r, String column) {
@@ -378,6 +528,14 @@ public final class EventStore {
      * @param snapshotDone     whether the initial copy is stored
      */
     record Position(long lastCommitLsn, long confirmedLsn, long partialCommitLsn, long partialEvents, boolean snapshotDone) {
+    }
+
+    /** A runner that is no longer its pipeline's owner: another instance took it over. */
+    static final class Fenced extends RuntimeException {
+        Fenced(UUID pipelineId, long epoch) {
+            super("pipeline " + pipelineId + " has a newer owner than this runner (epoch " + epoch + "): another instance took it over",
+                  null, false, false);
+        }
     }
 
     /**

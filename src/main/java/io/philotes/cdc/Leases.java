@@ -45,10 +45,21 @@ final class Leases implements AutoCloseable {
             }
             return false;
         } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "Pipeline leases are unavailable: {0}", e.getMessage());
+            // Every lease went with the connection: the engine stops the runners that held them (holds() is false now).
+            LOG.log(System.Logger.Level.WARNING, "Pipeline leases are unavailable, and the ones held are lost: {0}", e.getMessage());
             drop();
             return false;
         }
+    }
+
+    /**
+     * Whether this instance holds a pipeline's lease; false once the connection that held it failed.
+     *
+     * @param id the pipeline
+     * @return true while held
+     */
+    boolean holds(UUID id) {
+        return held.contains(id);
     }
 
     /**
@@ -67,23 +78,22 @@ final class Leases implements AutoCloseable {
     }
 
     /**
-     * Whether the leases this instance holds are still held: the connection that holds them is alive.
-     *
-     * @return false after the connection was lost (every lease with it)
+     * Checks that the connection holding the leases is alive; when it is not, every lease is lost with it
+     * (another instance may take the pipelines now), and {@link #holds} says so.
      */
-    synchronized boolean intact() {
+    synchronized void verify() {
         if (held.isEmpty()) {
-            return true;
+            return;
         }
         try {
             if (connection != null && connection.isValid(2)) {
-                return true;
+                return;
             }
         } catch (SQLException e) {
             // lost
         }
+        LOG.log(System.Logger.Level.WARNING, "The connection holding {0} pipeline lease(s) was lost, and the leases with it", held.size());
         drop();
-        return false;
     }
 
     @Override

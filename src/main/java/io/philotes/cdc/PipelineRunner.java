@@ -3,35 +3,27 @@ package io.philotes.cdc;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.philotes.db.DatabaseErrors;
 import io.philotes.source.SourceConnector;
 import io.philotes.source.SourceFailure;
-import io.philotes.source.TableDiscovery.TableName;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 import org.postgresql.replication.ReplicationSlotInfo;
 
 /**
- * Runs one pipeline until it is stopped: sets up its publication and slot on the source (and takes the
- * initial copy from the slot's exported snapshot), then streams the slot's changes into the event store
- * in batches, confirming to the source only what is stored. A failure puts the pipeline in {@code error}
- * with the cause and is retried with capped exponential backoff and jitter; when the cause is gone the
- * pipeline is {@code running} again by itself.
+ * Runs one pipeline for one owner (an epoch) until it is stopped: sets up its publication and slot on the
+ * source (with the initial copy from the slot's exported snapshot, {@link InitialCopy}), then reads the slot's
+ * changes into {@link Batch}es that an {@link EventWriter} stores, confirming to the source only what is stored.
+ * A failure puts the pipeline in {@code error} with the cause and is retried with capped exponential backoff
+ * and jitter; when the cause is gone the pipeline is {@code running} again by itself. A runner whose pipeline
+ * another instance took over ends at its next write.
  */
 final class PipelineRunner implements Runnable {
     private static final System.Logger LOG = System.getLogger(PipelineRunner.class.getName());
@@ -41,43 +33,68 @@ final class PipelineRunner implements Runnable {
     private static final long IDLE_POLL_MILLIS = 2;
     /* The longest an event waits in a batch while the stream stays busy. */
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /* A stream with nothing to store still confirms its position this often, so the source can free WAL. */
+    /* A stream confirms its position this often even with nothing new stored, and looks at its slot. */
     private static final long CONFIRM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /* How often what the runner saw of its slot is written down for status and metrics. */
+    private static final long RECORD_SLOT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final PipelineSpec spec;
     private final SourceConnector connector;
     private final EventStore store;
+    private final ReplicationObjects objects;
     private final StatusSink status;
     private final Duration timeout;
+    private final long epoch;
     private volatile boolean stopping;
-    private volatile boolean shutdown;
+    private volatile Stop reason;
+    private volatile InitialCopy copy;
     private volatile long sourceWalLsn;
     private int failures;
 
-    PipelineRunner(PipelineSpec spec, SourceConnector connector, EventStore store, StatusSink status, Duration timeout) {
+    /** Why a runner stops. */
+    enum Stop {
+        /* A user stopped the pipeline: the runner records it stopped. */
+        USER,
+        /* The instance lets go of it (a shutdown, a lost lease, a take-over): it stays wanted running, for whoever runs it next. */
+        DETACH
+    }
+
+    PipelineRunner(PipelineSpec spec, SourceConnector connector, EventStore store, ReplicationObjects objects, StatusSink status,
+                   Duration timeout, long epoch) {
         this.spec = spec;
         this.connector = connector;
         this.store = store;
+        this.objects = objects;
         this.status = status;
         this.timeout = timeout;
+        this.epoch = epoch;
     }
 
     /**
-     * Asks the runner to store what it has, confirm it and close the stream.
+     * Asks the runner to store what it has, confirm it and close the stream; a copy in progress ends at once.
+     * A user's stop is never turned into a detach by a later one (a shutdown while stopping still records the stop).
      *
-     * @param shutdown true when the service shuts down: the pipeline then stays wanted running (and resumes
-     *                 at the next start); false when a user stopped it
+     * @param why why it stops
      */
-    void stop(boolean shutdown) {
-        this.shutdown = shutdown;
+    synchronized void stop(Stop why) {
+        if (reason != Stop.USER) {
+            reason = why;
+        }
         stopping = true;
+        InitialCopy c = copy;
+        if (c != null) {
+            c.cancel();
+        }
     }
 
     @Override
     public void run() {
         while (!stopping) {
             try {
-                stream();
+                session();
+            } catch (EventStore.Fenced e) {
+                LOG.log(System.Logger.Level.WARNING, "Pipeline {0}: {1}; this instance lets it go", spec.name(), e.getMessage());
+                stop(Stop.DETACH);
             } catch (RuntimeException | SQLException e) {
                 if (stopping) {
                     break;
@@ -85,52 +102,12 @@ final class PipelineRunner implements Runnable {
                 failures++;
                 String cause = describe(e);
                 LOG.log(System.Logger.Level.WARNING, "Pipeline {0} failed (attempt {1}): {2}", spec.name(), failures, cause);
-                report(() -> status.error(spec.id(), cause));
+                report(() -> status.error(spec.id(), epoch, cause));
                 sleep(backoff(failures).toMillis());
             }
         }
-        if (!shutdown) {
-            report(() -> status.stopped(spec.id()));
-        }
-    }
-
-    /*
-     * One session: connect, set up, stream until stopped or failed. Plain JDBC on the source: the replication
-     * protocol has no DbClient API, and the other connection is held across steps (the copy's transaction
-     * imports the new slot's snapshot), where DbClient would close it after each statement.
-     */
-    private void stream() throws SQLException {
-        InetAddress address = connector.approve(spec.source());
-        try (Connection sql = connector.connect(spec.source(), address, timeout, false);
-             Connection replication = connector.connect(spec.source(), address, timeout, true)) {
-            sameTextForms(sql);
-            sameTextForms(replication);
-            StreamState state = store.stream(spec.id()).orElse(null);
-            if (state != null && !state.snapshotDone()) {
-                // A snapshot cut short cannot be resumed: its exported snapshot is gone. Start over.
-                LOG.log(System.Logger.Level.INFO, "Pipeline {0}: the initial copy was interrupted; taking it again", spec.name());
-                dropSlot(sql, state.slotName());
-                store.resetStream(spec.id());
-                state = null;
-            }
-            String publication = publication(sql);
-            if (state == null) {
-                state = createSlot(sql, replication, publication);
-            } else {
-                requireSlot(sql, state);
-            }
-            PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
-                    .withSlotName(state.slotName())
-                    .withStartPosition(LogSequenceNumber.valueOf(Math.max(state.confirmedLsn(), state.startLsn())))
-                    .withSlotOption("proto_version", "1")
-                    .withSlotOption("publication_names", state.publicationName())
-                    .withStatusInterval(10, TimeUnit.SECONDS)
-                    .start();
-            report(() -> status.running(spec.id()));
-            failures = 0;
-            LOG.log(System.Logger.Level.INFO, "Pipeline {0} is streaming from slot {1} at {2}", spec.name(), state.slotName(),
-                    ChangeEvent.lsn(Math.max(state.confirmedLsn(), state.startLsn())));
-            read(stream, state, sql);
+        if (reason == Stop.USER) {
+            report(() -> status.stopped(spec.id(), epoch));
         }
     }
 
@@ -144,21 +121,68 @@ final class PipelineRunner implements Runnable {
     }
 
     /*
-     * Reads until stopped, while a second thread stores: reading and decoding go on while the previous batch
-     * is written. A batch is cut when it is full, when the stream has been quiet for a moment, or when its first
+     * One session: connect, set up, stream until stopped or failed. Plain JDBC on the source: the replication
+     * protocol has no DbClient API, and the other connection is held across steps (the copy's transaction
+     * imports the new slot's snapshot), where DbClient would close it after each statement.
+     */
+    private void session() throws SQLException {
+        InetAddress address = connector.approve(spec.source());
+        try (Connection sql = connector.connect(spec.source(), address, timeout, false);
+             Connection replication = connector.connect(spec.source(), address, timeout, true)) {
+            objects.sameTextForms(sql);
+            objects.sameTextForms(replication);
+            StreamState state = store.stream(spec.id()).orElse(null);
+            String publication = publication(sql);
+            if (state == null || !state.snapshotDone()) {
+                if (state != null) {
+                    // The exported snapshot of a copy cut short is gone: it is taken again, from a new slot; its events
+                    // follow those already stored, numbered on.
+                    LOG.log(System.Logger.Level.INFO, "Pipeline {0}: taking the initial copy (again, from a new slot)", spec.name());
+                }
+                state = createSlot(sql, replication, publication);
+                if (stopping) {
+                    return;
+                }
+            } else {
+                checkSlot(sql, state);
+            }
+            long from = Math.max(state.confirmedLsn(), state.startLsn());
+            PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                    .withSlotName(state.slotName())
+                    .withStartPosition(LogSequenceNumber.valueOf(from))
+                    .withSlotOption("proto_version", "1")
+                    .withSlotOption("publication_names", state.publicationName())
+                    .withStatusInterval(10, TimeUnit.SECONDS)
+                    // The source hears only of positions this runner stored, never of ones pgjdbc saw in keepalives.
+                    .withAutomaticFlush(false)
+                    .start();
+            report(() -> status.running(spec.id(), epoch));
+            failures = 0;
+            LOG.log(System.Logger.Level.INFO, "Pipeline {0} is streaming from slot {1} at {2}", spec.name(), state.slotName(),
+                    ChangeEvent.lsn(from));
+            read(stream, state, sql);
+        }
+    }
+
+    /*
+     * Reads until stopped, while the writer stores: reading and decoding go on while the previous batch is
+     * written. A batch is cut when it is full, when the stream has been quiet for a moment, or when its first
      * event has waited long enough; so a busy stream stores large batches and a trickle is still stored within a
-     * fraction of a second. The source hears only of what is stored.
+     * fraction of a second. When everything read is stored and the server says it has sent more WAL (changes of
+     * tables the pipeline does not capture), that position is stored too, then confirmed, so a quiet pipeline
+     * never holds its source's WAL. The source hears only of what is stored.
      */
     private void read(PGReplicationStream stream, StreamState stored, Connection sql) throws SQLException {
         Changes changes = new Changes();
-        Batch batch = new Batch(stored);
-        Writer writer = new Writer(stored);
+        Batch batch = new Batch(stored, spec.batchSize(), spec.batchBytes());
+        EventWriter writer = new EventWriter(store, stored, epoch);
         Thread writing = Thread.ofVirtual().name("philotes-store-" + spec.name()).start(writer);
         long confirmed = stored.confirmedLsn();
         long lastMessage = System.nanoTime();
-        long lastCut = lastMessage;
         long lastStatus = lastMessage;
-        long lastWalLook = 0;
+        long lastIdleStore = lastMessage;
+        long lastSlotLook = 0;
+        long lastSlotRecord = 0;
         try {
             while (!stopping) {
                 writer.check();
@@ -177,14 +201,15 @@ final class PipelineRunner implements Runnable {
                     lastMessage = now;
                     if (batch.full()) {
                         writer.submit(batch.cut());
-                        lastCut = now;
                     }
                     continue;
                 }
                 boolean quiet = now - lastMessage > QUIET_NANOS;
                 if (batch.hasWork() && (quiet || now - batch.firstTakenAt() > MAX_WAIT_NANOS)) {
                     writer.submit(batch.cut());
-                    lastCut = now;
+                } else if (quiet && now - lastIdleStore > CONFIRM_EVERY_NANOS && batch.idleAt(stream.getLastReceiveLSN().asLong())) {
+                    writer.submit(batch.cut());
+                    lastIdleStore = now;
                 }
                 long storedLsn = writer.confirmedLsn();
                 if (storedLsn > confirmed || now - lastStatus > CONFIRM_EVERY_NANOS) {
@@ -192,9 +217,11 @@ final class PipelineRunner implements Runnable {
                     confirmed = storedLsn;
                     lastStatus = now;
                 }
-                if (now - lastWalLook > CONFIRM_EVERY_NANOS) {
-                    sourceWalLsn = currentWal(sql);
-                    lastWalLook = now;
+                if (now - lastSlotLook > CONFIRM_EVERY_NANOS) {
+                    boolean record = now - lastSlotRecord > RECORD_SLOT_EVERY_NANOS;
+                    look(sql, stored.slotName(), record);
+                    lastSlotLook = now;
+                    lastSlotRecord = record ? now : lastSlotRecord;
                 }
                 if (!sleep(quiet ? IDLE_POLL_MILLIS : 1)) {
                     break;
@@ -207,6 +234,15 @@ final class PipelineRunner implements Runnable {
         writer.check();
         confirm(stream, writer.confirmedLsn());
         stream.close();
+    }
+
+    /* Looks at the slot on the source: the server's position (for the lag), and now and then records what it holds. */
+    private void look(Connection sql, String slot, boolean record) throws SQLException {
+        ReplicationObjects.SlotState state = objects.slot(sql, slot).orElseThrow(() -> slotGone(slot));
+        sourceWalLsn = state.currentLsn();
+        if (record) {
+            store.slotSeen(spec.id(), slot, state, null);
+        }
     }
 
     private static void confirm(PGReplicationStream stream, long lsn) throws SQLException {
@@ -225,298 +261,76 @@ final class PipelineRunner implements Runnable {
         }
     }
 
-    /* Events cut from the stream, and where the stream stands once they are stored. */
-    private record Chunk(List<ChangeEvent> events, EventStore.Position position) {
-    }
-
-    /*
-     * Stores chunks in order, each in one metadata transaction, on its own thread. At most two wait, so a
-     * reader faster than the store waits for it instead of filling the heap.
-     */
-    private final class Writer implements Runnable {
-        private static final Chunk END = new Chunk(List.of(), null);
-        private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(2);
-        private volatile StreamState state;
-        private volatile RuntimeException failure;
-        private volatile boolean ended;
-
-        Writer(StreamState state) {
-            this.state = state;
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (true) {
-                    Chunk chunk = queue.take();
-                    if (chunk == END) {
-                        return;
-                    }
-                    state = store.append(state, chunk.events(), chunk.position());
-                }
-            } catch (RuntimeException e) {
-                failure = e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                ended = true;
-            }
-        }
-
-        /* Queues a chunk, waiting while two are queued; fails when the writer has failed. */
-        void submit(Chunk chunk) {
-            if (chunk == null) {
-                return;
-            }
-            try {
-                while (!queue.offer(chunk, 50, TimeUnit.MILLISECONDS)) {
-                    check();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while storing events", e);
-            }
-            check();
-        }
-
-        /* The last chunk, then the end; the writer stores what is queued and ends. */
-        void finish(Chunk last) {
-            try {
-                if (failure == null) {
-                    submit(last);
-                }
-            } finally {
-                while (!ended && !queue.offer(END)) {
-                    Thread.onSpinWait();
-                }
-            }
-        }
-
-        void check() {
-            RuntimeException f = failure;
-            if (f != null) {
-                throw f;
-            }
-        }
-
-        long confirmedLsn() {
-            return state.confirmedLsn();
-        }
-    }
-
-    /*
-     * The events of the transactions read since the last cut, and where the stream will stand once they are
-     * stored. Transactions the store already has are skipped whole; of one stored in part, the stored events.
-     */
-    private final class Batch {
-        private final StreamState stored;
-        private List<ChangeEvent> events = new ArrayList<>();
-        private long lastCommitLsn;
-        private long confirmedLsn;
-        private long inTransaction;
-        private long transactionLsn;
-        private boolean skipping;
-        private long toSkip;
-        private boolean moved;
-        private long firstTakenAt;
-
-        Batch(StreamState stored) {
-            this.stored = stored;
-            this.lastCommitLsn = stored.lastCommitLsn();
-            this.confirmedLsn = stored.confirmedLsn();
-        }
-
-        void take(PgOutput.Message message, long lsn, Changes changes) {
-            switch (message) {
-                case PgOutput.Begin b -> {
-                    transactionLsn = b.finalLsn();
-                    skipping = b.finalLsn() <= lastCommitLsn;
-                    toSkip = b.finalLsn() == stored.partialCommitLsn() ? stored.partialEvents() : 0;
-                    inTransaction = 0;
-                }
-                case PgOutput.Commit c -> {
-                    if (!skipping) {
-                        lastCommitLsn = c.commitLsn();
-                        confirmedLsn = c.endLsn();
-                        moved = true;
-                    }
-                    skipping = false;
-                    inTransaction = 0;
-                }
-                default -> { }
-            }
-            int before = events.size();
-            if (!hasWork()) {
-                firstTakenAt = System.nanoTime();
-            }
-            changes.accept(message, lsn, events);
-            int added = events.size() - before;
-            if (added > 0 && (skipping || toSkip > 0)) {
-                int drop = skipping ? added : (int) Math.min(added, toSkip);
-                toSkip -= skipping ? 0 : drop;
-                events.subList(events.size() - added, events.size() - added + drop).clear();
-                inTransaction += drop;
-                added -= drop;
-            }
-            inTransaction += added;
-        }
-
-        boolean full() {
-            return events.size() >= spec.batchSize();
-        }
-
-        boolean hasWork() {
-            return !events.isEmpty() || moved;
-        }
-
-        long firstTakenAt() {
-            return firstTakenAt;
-        }
-
-        /* Hands the events over with the position after them; null when there is nothing to store. */
-        Chunk cut() {
-            if (!hasWork()) {
-                return null;
-            }
-            boolean open = inTransaction > 0 && !skipping;
-            Chunk chunk = new Chunk(events, new EventStore.Position(lastCommitLsn, confirmedLsn, open ? transactionLsn : 0,
-                                                                     open ? inTransaction : 0, true));
-            events = new ArrayList<>(Math.min(spec.batchSize(), Math.max(16, events.size())));
-            moved = false;
-            return chunk;
-        }
-    }
-
     /* The publication the pipeline reads: the source's named one as it is, or the pipeline's own, kept to its tables. */
     private String publication(Connection c) throws SQLException {
-        if (spec.source().publicationName() != null) {
-            if (!exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", spec.source().publicationName())) {
-                throw new StreamFailure("publication " + spec.source().publicationName()
-                        + " named by the source does not exist; create it or clear publication_name");
+        String named = spec.source().publicationName();
+        if (named != null) {
+            if (!objects.publicationExists(c, named)) {
+                throw new StreamFailure("publication " + named + " named by the source does not exist; create it or clear publication_name");
             }
-            return spec.source().publicationName();
+            return named;
         }
-        String name = spec.ownName();
-        String tables = String.join(", ", spec.tables().stream().map(TableName::toString).toList());
-        try (Statement st = c.createStatement()) {
-            if (exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", name)) {
-                st.execute("ALTER PUBLICATION " + name + " SET TABLE " + tables);
-            } else {
-                st.execute("CREATE PUBLICATION " + name + " FOR TABLE " + tables + " WITH (publish_via_partition_root = true)");
-            }
-        }
-        return name;
+        objects.ensurePublication(c, spec.ownName(), spec.tables());
+        return spec.ownName();
     }
 
-    /* A new slot, and the initial copy from its exported snapshot (unless the pipeline says never). */
+    /*
+     * A new slot, and the initial copy from its exported snapshot (unless the pipeline says never). A slot left by
+     * an earlier start is dropped first, only while this runner is still the pipeline's owner.
+     */
     private StreamState createSlot(Connection sql, Connection replication, String publication) throws SQLException {
         String slot = spec.ownName();
-        dropSlot(sql, slot); // left over from a start that failed before its stream was stored
+        store.requireOwner(spec.id(), epoch);
+        objects.dropSlot(sql, slot);
         ReplicationSlotInfo info = replication.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot().logical()
                 .withSlotName(slot).withOutputPlugin("pgoutput").make();
         long start = info.getConsistentPoint().asLong();
-        boolean snapshot = spec.snapshot();
-        StreamState state = store.createStream(spec.id(), slot, publication, true, spec.source().publicationName() == null, start, !snapshot);
-        if (snapshot) {
-            state = new Snapshot(sql, info.getSnapshotName(), start).copy(state);
+        StreamState state = store.beginStream(spec.id(), epoch, slot, publication, spec.source().publicationName() == null, start,
+                                              !spec.snapshot());
+        if (spec.snapshot()) {
+            InitialCopy c = new InitialCopy(objects, sql, store, spec, epoch, () -> stopping);
+            copy = c;
+            try {
+                if (!stopping) {
+                    state = c.copy(state, info.getSnapshotName(), start);
+                }
+            } finally {
+                copy = null;
+            }
         }
         return state;
     }
 
-    /* Copies every mapped table as it was at the slot's consistent point, as snapshot events. */
-    private final class Snapshot {
-        private final Connection c;
-        private final String name;
-        private final long lsn;
-
-        Snapshot(Connection c, String name, long lsn) {
-            this.c = c;
-            this.name = name;
-            this.lsn = lsn;
+    /*
+     * The slot must still be there and whole, and must not have confirmed more than is stored: the metadata database
+     * restored from an older backup would otherwise leave a silent gap.
+     */
+    private void checkSlot(Connection c, StreamState state) throws SQLException {
+        ReplicationObjects.SlotState slot = objects.slot(c, state.slotName()).orElseThrow(() -> slotGone(state.slotName()));
+        store.slotSeen(spec.id(), state.slotName(), slot, null);
+        sourceWalLsn = slot.currentLsn();
+        long stored = Math.max(state.confirmedLsn(), state.startLsn());
+        if (slot.lost()) {
+            throw new StreamFailure("replication slot " + state.slotName() + " was invalidated by the source (wal_status lost: it removed"
+                    + " WAL the slot still needed, see max_slot_wal_keep_size); the changes after " + ChangeEvent.lsn(stored)
+                    + " are gone, so a new copy is needed: " + resnapshotHint());
         }
-
-        StreamState copy(StreamState state) throws SQLException {
-            Instant taken = Instant.now();
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                st.execute("SET TRANSACTION SNAPSHOT '" + name.replace("'", "''") + "'");
-                for (TableName table : spec.tables()) {
-                    state = table(table, taken, state);
-                }
-                c.commit();
-            } finally {
-                c.setAutoCommit(true);
-            }
-            return store.append(state, List.of(), new EventStore.Position(0, 0, 0, 0, true));
-        }
-
-        private StreamState table(TableName table, Instant taken, StreamState state) throws SQLException {
-            List<SnapshotColumn> columns = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT a.attname, a.atttypid, COALESCE(i.indisprimary, false) AS key
-                    FROM pg_attribute a
-                    LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)
-                    WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-                    ORDER BY a.attnum""")) {
-                ps.setString(1, table.toString());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        columns.add(new SnapshotColumn(rs.getString(1), rs.getInt(2), rs.getBoolean(3)));
-                    }
-                }
-            }
-            // Values as the types' output functions write them, the same text the stream carries: no casts (a cast to
-            // text differs for some types, boolean among them), and source connections read results as text.
-            String select = "SELECT " + String.join(", ", columns.stream().map(col -> TableName.quote(col.name())).toList()) + " FROM " + table;
-            List<ChangeEvent> events = new ArrayList<>();
-            try (Statement st = c.createStatement()) {
-                st.setFetchSize(spec.batchSize());
-                try (ResultSet rs = st.executeQuery(select)) {
-                    while (rs.next()) {
-                        JsonRow row = new JsonRow();
-                        JsonRow key = new JsonRow();
-                        for (int i = 0; i < columns.size(); i++) {
-                            SnapshotColumn col = columns.get(i);
-                            String value = rs.getString(i + 1);
-                            row.add(col.name(), col.type(), value);
-                            if (col.key()) {
-                                key.add(col.name(), col.type(), value);
-                            }
-                        }
-                        events.add(new ChangeEvent(lsn, lsn, null, taken, table.schema(), table.table(), "snapshot",
-                                                   key.isEmpty() ? null : key.json(), null, row.json()));
-                        if (events.size() >= spec.batchSize()) {
-                            state = store.append(state, events, new EventStore.Position(0, 0, 0, 0, false));
-                            events.clear();
-                        }
-                    }
-                }
-            }
-            return events.isEmpty() ? state : store.append(state, events, new EventStore.Position(0, 0, 0, 0, false));
+        if (slot.confirmedLsn() > stored) {
+            throw new StreamFailure("events between " + ChangeEvent.lsn(stored) + " and " + ChangeEvent.lsn(slot.confirmedLsn())
+                    + " are missing from the metadata database: slot " + state.slotName() + " on the source confirmed them, but they are"
+                    + " not stored here (was the metadata database restored from an older backup?). Restore a backup taken after "
+                    + ChangeEvent.lsn(slot.confirmedLsn()) + ", or take a new copy: " + resnapshotHint());
         }
     }
 
-    private record SnapshotColumn(String name, int type, boolean key) {
+    private StreamFailure slotGone(String slot) {
+        return new StreamFailure("replication slot " + slot + " is gone from the source: the changes since the stored position"
+                + " cannot be read, so a new copy is needed: " + resnapshotHint());
     }
 
-    private void requireSlot(Connection c, StreamState state) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT to_jsonb(s) ->> 'wal_status' FROM pg_replication_slots s WHERE slot_name = ?")) {
-            ps.setString(1, state.slotName());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new StreamFailure("replication slot " + state.slotName()
-                            + " is gone from the source: changes since " + ChangeEvent.lsn(state.confirmedLsn())
-                            + " cannot be read; delete and re-create the pipeline to take a new snapshot");
-                }
-                if ("lost".equals(rs.getString(1))) {
-                    throw new StreamFailure("replication slot " + state.slotName()
-                            + " was invalidated (the source removed WAL it still needed): a new snapshot is needed;"
-                            + " delete and re-create the pipeline");
-                }
-            }
-        }
+    private String resnapshotHint() {
+        String path = "/api/v1/pipelines/" + spec.id();
+        return "stop the pipeline (POST " + path + "/stop), then POST " + path + "/resnapshot and start it again";
     }
 
     /* A state report that fails (the metadata database is down) must not end the runner. */
@@ -528,40 +342,6 @@ final class PipelineRunner implements Runnable {
                     DatabaseErrors.message(e));
         }
     }
-
-    private static long currentWal(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next();
-            return ChangeEvent.lsn(rs.getString(1));
-        }
-    }
-
-    /* Drops a slot if it exists; one still held by a reader is an error, never silently kept. */
-    static void dropSlot(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            ps.execute();
-        }
-    }
-
-    /* Values in the same text forms in the snapshot and in the stream, whatever the server's defaults. */
-    private static void sameTextForms(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3;"
-                       + " SET bytea_output = 'hex'");
-        }
-    }
-
-    private static boolean exists(Connection c, String sql, String value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, value);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
 
     private static String describe(Exception e) {
         if (e instanceof SourceFailure f) {
@@ -596,12 +376,12 @@ final class PipelineRunner implements Runnable {
         }
     }
 
-    /** Where the engine reports a pipeline's state. */
+    /** Where the engine reports a pipeline's state, as one owner of it. */
     interface StatusSink {
-        void running(UUID id);
+        void running(UUID id, long epoch);
 
-        void error(UUID id, String message);
+        void error(UUID id, long epoch, String message);
 
-        void stopped(UUID id);
+        void stopped(UUID id, long epoch);
     }
 }

@@ -11,12 +11,15 @@ import io.philotes.source.TableDiscovery.TableName;
  *
  * @param id        the pipeline
  * @param name      its name, for logs
+ * @param sourceId  its source
  * @param source    how to connect to its source (with the password opened)
  * @param tables    its enabled tables
  * @param snapshot  whether to copy the existing rows first
- * @param batchSize how many events to store per metadata transaction at most
+ * @param batchSize  how many events to store per metadata transaction at most
+ * @param batchBytes about how many bytes of events to hold per batch at most ({@link ChangeEvent#bytes()})
  */
-public record PipelineSpec(UUID id, String name, SourceSpec source, List<TableName> tables, boolean snapshot, int batchSize) {
+public record PipelineSpec(UUID id, String name, UUID sourceId, SourceSpec source, List<TableName> tables, boolean snapshot, int batchSize,
+                           long batchBytes) {
     /**
      * The name of the slot and publication the engine creates for the pipeline: a valid, lower-case
      * PostgreSQL identifier that no two pipelines share.

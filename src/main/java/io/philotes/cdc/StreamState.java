@@ -20,8 +20,21 @@ import java.util.UUID;
  * @param lastSeq            sequence number of the last stored event
  * @param eventsProcessed    how many events are stored in all
  * @param lastEventAt        commit time of the last stored event, or null
+ * @param slot               the slot on the source as last seen
  */
 public record StreamState(UUID pipelineId, String slotName, String publicationName, boolean slotCreated, boolean publicationCreated,
                           long startLsn, boolean snapshotDone, long lastCommitLsn, long confirmedLsn, long partialCommitLsn,
-                          long partialEvents, long lastSeq, long eventsProcessed, Instant lastEventAt) {
+                          long partialEvents, long lastSeq, long eventsProcessed, Instant lastEventAt, SlotSeen slot) {
+    /**
+     * A pipeline's slot on its source, as its runner (or, while it is stopped, the supervisor) last saw it.
+     *
+     * @param walStatus     reserved, extended, unreserved, lost or unknown; null when never seen
+     * @param retainedBytes WAL the slot holds back on the source, or null
+     * @param safeWalBytes  how much more WAL the source may write before it invalidates the slot, or null (unbounded)
+     * @param sourceWalLsn  the source's WAL position then, or 0
+     * @param checkedAt     when, or null
+     * @param error         why the last look failed, or null
+     */
+    public record SlotSeen(String walStatus, Long retainedBytes, Long safeWalBytes, long sourceWalLsn, Instant checkedAt, String error) {
+    }
 }

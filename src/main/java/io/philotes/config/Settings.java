@@ -122,8 +122,11 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param pruneInterval     how often older ones are deleted
      * @param superviseInterval how often an instance looks for pipelines to resume, take over or stop
      * @param sourceTimeout     bound on connecting to a source and on each of its answers in a pipeline's sessions
+     * @param batchBytes        about how many bytes of events a pipeline holds per batch (and per queued batch) at most
+     * @param walWarn           WAL held by a pipeline's slot above which its status warns
      */
-    public record Events(Duration retention, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout) {
+    public record Events(Duration retention, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout, long batchBytes,
+                         long walWarn) {
     }
 
     /**
@@ -216,7 +219,9 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.duration("events.retention", Duration.ofSeconds(1), Duration.ofDays(3650)),
                 r.duration("events.prune.interval", Duration.ofMillis(100), Duration.ofDays(1)),
                 r.duration("pipelines.supervise.interval", Duration.ofMillis(100), Duration.ofHours(1)),
-                r.duration("pipelines.source.timeout", Duration.ofSeconds(1), Duration.ofHours(1)));
+                r.duration("pipelines.source.timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                r.bytes("pipelines.batch.bytes", 64 * 1024, 1L << 30),
+                r.bytes("pipelines.wal.warn", 1, Long.MAX_VALUE));
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
         String bootstrap = r.secret("auth.bootstrap.key");
         r.requireSecret(bootstrap.isEmpty() || BOOTSTRAP_KEY_RULE.test(bootstrap), "auth.bootstrap.key",

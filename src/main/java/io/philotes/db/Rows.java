@@ -35,4 +35,15 @@ public final class Rows {
         Timestamp value = row.column(column).get(Timestamp.class);
         return value == null ? null : value.toInstant();
     }
+
+    /**
+     * A whole-number column of any width (int, bigint, numeric without a fraction).
+     *
+     * @param row    the row
+     * @param column its label
+     * @return its value, or null for SQL NULL
+     */
+    public static Long number(DbRow row, String column) {
+        return row.column(column).asOptional().map(v -> ((Number) v).longValue()).orElse(null);
+    }
 }

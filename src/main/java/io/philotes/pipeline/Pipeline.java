@@ -20,8 +20,9 @@ import jakarta.json.JsonObject;
  * @param startedAt    last start, or null
  * @param stoppedAt    last stop, or null
  * @param version      optimistic-concurrency version; moves with every change of the pipeline or its tables
+ * @param ownerEpoch   how many times an instance took it to run (each take-over fences off the one before)
  */
 public record Pipeline(UUID id, String name, UUID sourceId, PipelineStatus status, JsonObject config, String errorMessage,
-                       Instant createdAt, Instant updatedAt, Instant startedAt, Instant stoppedAt, int version) {
+                       Instant createdAt, Instant updatedAt, Instant startedAt, Instant stoppedAt, int version, long ownerEpoch) {
     /** Every status. */
 }

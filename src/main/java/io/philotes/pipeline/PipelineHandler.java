@@ -65,6 +65,11 @@ public final class PipelineHandler {
         return withMessage("pipeline stopped", service.stop(id(req)));
     }
 
+    public ApiResponse resnapshot(ApiRequest req) {
+        return withMessage("resnapshot prepared: the next start creates a new replication slot and copies every table again",
+                           service.resnapshot(id(req)));
+    }
+
     public ApiResponse status(ApiRequest req) {
         PipelineService.Status s = service.status(id(req));
         Pipeline p = s.pipeline();
@@ -85,6 +90,8 @@ public final class PipelineHandler {
         if (s.lagBytes() != null) {
             b.add("lag_bytes", s.lagBytes());
         }
+        s.stream().ifPresent(st -> b.add("slot", slot(st)));
+        b.add("owner_epoch", p.ownerEpoch());
         JsonArrayBuilder tables = JsonText.array();
         for (EventStore.TableStat t : s.tables()) {
             JsonObjectBuilder table = JsonText.object().add("schema", t.schema()).add("table", t.table())
@@ -92,7 +99,25 @@ public final class PipelineHandler {
             JsonText.optional(table, "last_event_at", t.lastEventAt());
             tables.add(table);
         }
-        return ApiResponse.ok(b.add("tables", tables).build());
+        JsonArrayBuilder warnings = JsonText.array();
+        s.warnings().forEach(w -> warnings.add(JsonText.object().add("code", w.code()).add("message", w.message())));
+        return ApiResponse.ok(b.add("tables", tables).add("warnings", warnings).build());
+    }
+
+    /* The pipeline's slot on its source as last seen: the WAL it holds there, and whether the server keeps it. */
+    private static JsonObjectBuilder slot(StreamState st) {
+        StreamState.SlotSeen seen = st.slot();
+        JsonObjectBuilder slot = JsonText.object().add("name", st.slotName());
+        JsonText.optional(slot, "wal_status", seen.walStatus());
+        if (seen.retainedBytes() != null) {
+            slot.add("retained_wal_bytes", seen.retainedBytes());
+        }
+        if (seen.safeWalBytes() != null) {
+            slot.add("safe_wal_bytes", seen.safeWalBytes());
+        }
+        JsonText.optional(slot, "checked_at", seen.checkedAt());
+        JsonText.optional(slot, "check_error", seen.error());
+        return slot;
     }
 
     public ApiResponse events(ApiRequest req) {

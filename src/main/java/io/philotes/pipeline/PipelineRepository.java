@@ -154,7 +154,8 @@ public final class PipelineRepository {
         return new Pipeline(r.column("id").get(UUID.class), Rows.text(r, "name"), r.column("source_id").get(UUID.class),
                             PipelineStatus.WORDS.stored(Rows.text(r, "status")),
                             object(r, "config"), Rows.text(r, "error_message"), Rows.instant(r, "created_at"), Rows.instant(r, "updated_at"),
-                            Rows.instant(r, "started_at"), Rows.instant(r, "stopped_at"), r.column("version").get(Integer.class));
+                            Rows.instant(r, "started_at"), Rows.instant(r, "stopped_at"), r.column("version").get(Integer.class),
+                            r.column("owner_epoch").get(Long.class));
     }
 
     private static TableMapping mapping(DbRow r) {

@@ -14,6 +14,7 @@ import io.philotes.cdc.CdcEngine;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.PipelineSpec;
 import io.philotes.cdc.StreamState;
+import io.philotes.config.Settings;
 import io.philotes.core.ApiException;
 import io.philotes.core.FieldError;
 import io.philotes.core.PageRequest;
@@ -37,8 +38,10 @@ import jakarta.json.JsonValue;
  */
 public final class PipelineService {
     private static final System.Logger LOG = System.getLogger(PipelineService.class.getName());
-    /* Events per metadata transaction: large enough for throughput, small enough for a bounded heap. */
+    /* Events per metadata transaction at most (and pipelines.batch.bytes): large enough for throughput. */
     private static final int BATCH_SIZE = 10000;
+    /* How old the last look at a stopped pipeline's slot may be, in supervise intervals (30 s by default). */
+    private static final int SLOT_LOOK_INTERVALS = 15;
     /* How long a start waits to answer with running rather than starting. */
     private static final Duration START_WAIT = Duration.ofSeconds(3);
     /* How long a stop waits for the instance that runs the pipeline. */
@@ -48,12 +51,14 @@ public final class PipelineService {
     private final SourceService sources;
     private final CdcEngine engine;
     private final EventStore events;
+    private final Settings.Events settings;
 
-    public PipelineService(PipelineRepository repository, SourceService sources, CdcEngine engine, EventStore events) {
+    public PipelineService(PipelineRepository repository, SourceService sources, CdcEngine engine, EventStore events, Settings.Events settings) {
         this.repository = repository;
         this.sources = sources;
         this.engine = engine;
         this.events = events;
+        this.settings = settings;
     }
 
     Detail create(PipelineDraft d) {
@@ -64,7 +69,7 @@ public final class PipelineService {
         try {
             created = repository.transaction(tx -> {
                 Pipeline p = repository.insert(tx, new Pipeline(id, d.name(), d.sourceId(), PipelineStatus.STOPPED, config, null, null, null, null,
-                                                                null, 1));
+                                                                null, 1, 0));
                 repository.replaceMappings(tx, id, tables);
                 return p;
             });
@@ -111,24 +116,53 @@ public final class PipelineService {
 
     /*
      * Decided first, under the pipeline's lock (If-Match, not running), and only then is the source touched: a refused
-     * delete leaves the slot and publication alone. The lock is held while they are dropped, so no start can slip in;
-     * when the drop fails nothing is deleted, and the drop is idempotent, so a delete whose commit fails can be retried.
+     * delete leaves the slot and publication alone. What the pipeline made on its source is recorded as an orphan in
+     * the delete's transaction and dropped once it committed; a drop that fails then (the source unreachable) is
+     * retried by the supervisor and shown in /health and /metrics until it succeeds, so no slot is ever forgotten.
      */
     void delete(UUID id, OptionalInt ifMatch) {
-        repository.transaction(tx -> {
+        Deleted deleted = repository.transaction(tx -> {
             Pipeline p = editable(tx, id, ifMatch, "deleted");
-            if (events.stream(id).isPresent()) {
-                try {
-                    engine.dropSourceObjects(spec(p));
-                } catch (SourceFailure e) {
-                    throw new ApiException(ProblemType.SOURCE_UNREACHABLE, "Pipeline " + p.name() + " is kept: its replication slot and"
-                            + " publication on the source could not be dropped (" + e.kind().label() + ": " + e.getMessage()
-                            + "); a kept slot holds WAL on the source. Try again when the source is reachable");
+            PipelineSpec spec = spec(p);
+            Optional<CdcEngine.Orphan> left = engine.leftOnSource(spec);
+            left.ifPresent(o -> events.addOrphan(tx, o));
+            repository.delete(tx, id);
+            return new Deleted(spec, left);
+        });
+        deleted.left().ifPresent(o -> engine.dropNow(o, deleted.spec().source()));
+    }
+
+    private record Deleted(PipelineSpec spec, Optional<CdcEngine.Orphan> left) {
+    }
+
+    /*
+     * Prepares a new copy of a stopped pipeline (its slot was lost, or the metadata database is behind the slot): drops
+     * its slot, under the pipeline's lock, and forgets it, so that the next start creates a new slot and copies every
+     * table again. Its events stay, and the new ones are numbered on.
+     */
+    Detail resnapshot(UUID id) {
+        repository.transaction(tx -> {
+            Pipeline p = repository.lock(tx, id).orElseThrow(() -> notFound(id));
+            if (p.status() != PipelineStatus.STOPPED) {
+                throw ApiException.conflict("Pipeline " + p.name() + " is " + p.status().describe() + "; stop it first (POST /api/v1/pipelines/"
+                                            + id + "/stop)");
+            }
+            PipelineSpec spec = spec(p);
+            Optional<CdcEngine.Orphan> slot = engine.leftOnSource(spec).filter(CdcEngine.Orphan::dropSlot);
+            if (events.stream(id).isEmpty()) {
+                throw ApiException.conflict("Pipeline " + p.name() + " never started: its first start takes the initial copy");
+            }
+            if (slot.isPresent()) {
+                String failure = engine.dropSlot(spec, slot.get().slotName());
+                if (failure != null) {
+                    throw new ApiException(ProblemType.SOURCE_UNREACHABLE, "Pipeline " + p.name() + " is unchanged: its replication slot "
+                            + slot.get().slotName() + " could not be dropped (" + failure + "). Try again when the source is reachable");
                 }
             }
-            repository.delete(tx, id);
+            events.forgetSlot(id);
             return null;
         });
+        return get(id);
     }
 
     /*
@@ -184,13 +218,9 @@ public final class PipelineService {
             engine.stop(id);
         } else {
             long deadline = System.nanoTime() + STOP_WAIT.toNanos();
-            while (repository.find(id).map(p -> p.status() != PipelineStatus.STOPPED).orElse(false) && System.nanoTime() < deadline) {
-                if (engine.lease(id)) {
-                    // No instance runs it: nobody else will record the stop.
-                    repository.transaction(tx -> repository.setStatus(tx, id, PipelineStatus.STOPPED, null));
-                    engine.release(id);
-                    break;
-                }
+            // When no instance runs it, nobody else records the stop: this one does, once it can take the lease.
+            while (repository.find(id).map(p -> p.status() != PipelineStatus.STOPPED).orElse(false) && System.nanoTime() < deadline
+                   && !engine.finishStop(id)) {
                 pause();
             }
         }
@@ -220,16 +250,42 @@ public final class PipelineService {
                 engine.stop(id);
             }
         }
+        engine.finishStops();
+        engine.dropOrphans(sources::spec);
+        engine.checkStoppedSlots(id -> repository.find(id).map(p -> sources.spec(p.sourceId())).orElse(null),
+                                  settings.superviseInterval().multipliedBy(SLOT_LOOK_INTERVALS));
     }
 
     Status status(UUID id) {
         Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
         Optional<StreamState> stream = events.stream(id);
         Long lag = null;
-        if (stream.isPresent() && stream.get().confirmedLsn() > 0) {
-            lag = engine.sourceWalLsn(id).map(wal -> Math.max(0, wal - stream.get().confirmedLsn())).orElse(null);
+        List<Warning> warnings = new ArrayList<>();
+        if (stream.isPresent()) {
+            StreamState st = stream.get();
+            long confirmed = Math.max(st.confirmedLsn(), st.startLsn());
+            long wal = engine.sourceWalLsn(id).orElse(st.slot().sourceWalLsn());
+            lag = wal > 0 ? Math.max(0, wal - confirmed) : null;
+            warnings.addAll(slotWarnings(p, st));
         }
-        return new Status(p, stream, events.tableStats(id), lag, events.bounds(id));
+        return new Status(p, stream, events.tableStats(id), lag, events.bounds(id), warnings);
+    }
+
+    /* What an operator should know about the slot: WAL piling up on the source, or the slot near its loss. */
+    private List<Warning> slotWarnings(Pipeline p, StreamState st) {
+        StreamState.SlotSeen slot = st.slot();
+        List<Warning> warnings = new ArrayList<>();
+        if (slot.retainedBytes() != null && slot.retainedBytes() > settings.walWarn()) {
+            warnings.add(new Warning("wal_retained", "Replication slot " + st.slotName() + " holds " + slot.retainedBytes() + " bytes of WAL on"
+                    + " the source, above pipelines.wal.warn (" + settings.walWarn() + "): "
+                    + (p.status() == PipelineStatus.STOPPED ? "a stopped pipeline's slot keeps all WAL since its stop; start the pipeline or"
+                       + " delete it" : "the pipeline is behind its source; see lag_bytes and error_message"), null, null));
+        }
+        if ("unreserved".equals(slot.walStatus())) {
+            warnings.add(new Warning("wal_unreserved", "Replication slot " + st.slotName() + " holds more WAL than max_slot_wal_keep_size"
+                    + " keeps: the source will invalidate it at its next checkpoint unless the pipeline catches up", null, null));
+        }
+        return warnings;
     }
 
     /* A page of events; a position whose next events the retention deleted is 410, never a silent gap. */
@@ -264,7 +320,7 @@ public final class PipelineService {
         List<TableName> tables = repository.mappings(p.id()).stream().filter(TableMapping::enabled)
                 .map(m -> new TableName(m.schema(), m.table())).toList();
         boolean snapshot = !"never".equals(p.config().getString("snapshot", "initial"));
-        return new PipelineSpec(p.id(), p.name(), sources.spec(p.sourceId()), tables, snapshot, BATCH_SIZE);
+        return new PipelineSpec(p.id(), p.name(), p.sourceId(), sources.spec(p.sourceId()), tables, snapshot, BATCH_SIZE, settings.batchBytes());
     }
 
     private static void pause() {
@@ -418,9 +474,12 @@ public final class PipelineService {
      * @param pipeline the pipeline
      * @param stream   its stream, once it ever started
      * @param tables   per-table counters
-     * @param lagBytes how far the stored position is behind the source's WAL, while it runs here
+     * @param lagBytes how far the stored position is behind the source's WAL as last seen, or null
+     * @param bounds   the events kept
+     * @param warnings what the slot's state calls for
      */
-    record Status(Pipeline pipeline, Optional<StreamState> stream, List<EventStore.TableStat> tables, Long lagBytes, EventStore.Bounds bounds) {
+    record Status(Pipeline pipeline, Optional<StreamState> stream, List<EventStore.TableStat> tables, Long lagBytes, EventStore.Bounds bounds,
+                  List<Warning> warnings) {
     }
 
     /**

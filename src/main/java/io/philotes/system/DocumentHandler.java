@@ -63,7 +63,9 @@ public final class DocumentHandler {
                         .add("retention_seconds", settings.events().retention().toSeconds())
                         .add("prune_interval_ms", settings.events().pruneInterval().toMillis())
                         .add("supervise_interval_ms", settings.events().superviseInterval().toMillis())
-                        .add("source_timeout_ms", settings.events().sourceTimeout().toMillis()))
+                        .add("source_timeout_ms", settings.events().sourceTimeout().toMillis())
+                        .add("batch_bytes", settings.events().batchBytes())
+                        .add("wal_warn_bytes", settings.events().walWarn()))
                 .add("data_dir", settings.dataDir().toString())
                 .build());
     }

@@ -17,6 +17,7 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -38,7 +39,10 @@ public final class Metrics implements Filter {
     /* Ids in paths become {id}, so that a route is one series however many resources there are. */
     private static final Pattern ID = Pattern.compile("/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Set<String> ROUTE_WORDS = Set.of("{id}", "api", "v1", "sources", "pipelines", "tables", "test", "start", "stop",
-            "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml", "keys", "audit");
+            "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml", "keys", "audit",
+            "resnapshot");
+
+    private static final List<String> WAL_STATUSES = List.of("reserved", "extended", "unreserved", "lost", "unknown");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final DbClient db;
@@ -46,6 +50,9 @@ public final class Metrics implements Filter {
     private final MultiGauge states;
     private final MultiGauge events;
     private final MultiGauge lag;
+    private final MultiGauge retained;
+    private final MultiGauge walStatus;
+    private final MultiGauge orphans;
 
     /**
      * Creates the metrics.
@@ -65,7 +72,16 @@ public final class Metrics implements Filter {
         states = MultiGauge.builder("philotes.pipeline.state").description("1 for the pipeline's current state").register(registry);
         events = MultiGauge.builder("philotes.pipeline.events").description("events stored for the pipeline").register(registry);
         lag = MultiGauge.builder("philotes.pipeline.lag").baseUnit("bytes")
-                .description("source WAL not yet stored, reported by the instance that runs the pipeline").register(registry);
+                .description("source WAL not yet stored, as the pipeline's runner (or the supervisor) last saw its source").register(registry);
+        retained = MultiGauge.builder("philotes.pipeline.wal.retained").baseUnit("bytes")
+                .description("WAL the pipeline's replication slot holds on its source, as last seen (stopped pipelines too)").register(registry);
+        walStatus = MultiGauge.builder("philotes.pipeline.slot.wal.status")
+                .description("1 for the wal_status of the pipeline's slot as last seen (reserved, extended, unreserved, lost, unknown)")
+                .register(registry);
+        orphans = MultiGauge.builder("philotes.orphaned.slot")
+                .description("1 per replication slot of a deleted pipeline still to be dropped on its source (retried)").register(registry);
+        Gauge.builder("philotes.orphaned.slots", engine, e -> e.orphans().size())
+                .description("replication slots of deleted pipelines still to be dropped on their sources").register(registry);
     }
 
     @Override
@@ -115,10 +131,14 @@ public final class Metrics implements Filter {
         List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
         List<MultiGauge.Row<?>> eventRows = new ArrayList<>();
         List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> retainedRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> walStatusRows = new ArrayList<>();
         List<PipelineNumbers> pipelines;
         try (var rows = db.execute().namedQuery("metrics-pipelines")) {
             pipelines = rows.map(r -> new PipelineNumbers(r.column("id").get(UUID.class), Rows.text(r, "name"), Rows.text(r, "status"),
-                                                          r.column("events_processed").get(Long.class), Rows.text(r, "confirmed_lsn"))).toList();
+                                                          r.column("events_processed").get(Long.class), Rows.text(r, "confirmed_lsn"),
+                                                          Rows.number(r, "lag_bytes"), Rows.number(r, "slot_retained_bytes"),
+                                                          Rows.text(r, "slot_wal_status"))).toList();
         }
         for (PipelineNumbers p : pipelines) {
             for (PipelineStatus state : PipelineStatus.values()) {
@@ -128,17 +148,30 @@ public final class Metrics implements Filter {
             UUID id = p.id();
             FunctionCounter.builder("philotes.pipeline.errors", engine, e -> e.failures(id)).tags("pipeline", p.name())
                     .description("failures of the pipeline on this instance (each retried)").register(registry);
-            if (p.confirmedLsn() != null) {
-                long confirmed = ChangeEvent.lsn(p.confirmedLsn());
-                engine.sourceWalLsn(p.id()).ifPresent(wal -> lagRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()),
-                                                                                         Math.max(0, wal - confirmed))));
+            Long lagBytes = p.confirmedLsn() == null ? null
+                    : engine.sourceWalLsn(p.id()).map(wal -> Math.max(0, wal - ChangeEvent.lsn(p.confirmedLsn()))).orElse(p.lagBytes());
+            if (lagBytes != null) {
+                lagRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()), Math.max(0, lagBytes)));
+            }
+            if (p.retainedBytes() != null) {
+                retainedRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()), p.retainedBytes()));
+            }
+            if (p.walStatus() != null) {
+                for (String status : WAL_STATUSES) {
+                    walStatusRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name(), "wal_status", status), status.equals(p.walStatus()) ? 1 : 0));
+                }
             }
         }
         states.register(stateRows, true);
         events.register(eventRows, true);
         lag.register(lagRows, true);
+        retained.register(retainedRows, true);
+        walStatus.register(walStatusRows, true);
+        orphans.register(engine.orphans().stream().map(o -> MultiGauge.Row.of(Tags.of("slot", o.slotName(), "pipeline", o.pipelineName()), 1))
+                                 .<MultiGauge.Row<?>>map(r -> r).toList(), true);
     }
 
-    private record PipelineNumbers(UUID id, String name, String status, long events, String confirmedLsn) {
+    private record PipelineNumbers(UUID id, String name, String status, long events, String confirmedLsn, Long lagBytes, Long retainedBytes,
+                                   String walStatus) {
     }
 }

@@ -176,6 +176,8 @@ class PermissionMatrixTest {
                 + "/start", null));
         r.put("POST /api/v1/pipelines/{id}/stop", allowed -> new Call(pipelines + "/" + (allowed ? pipeline(true) : otherPipelineId)
                 + "/stop", null));
+        r.put("POST /api/v1/pipelines/{id}/resnapshot", allowed -> new Call(pipelines + "/" + (allowed ? stopped() : otherPipelineId)
+                + "/resnapshot", null));
         r.put("POST /api/v1/pipelines/{id}/tables", allowed -> new Call(pipelines + "/" + (allowed ? pipeline(false) : otherPipelineId)
                 + "/tables", "{\"table\":\"more\"}"));
         r.put("GET /api/v1/pipelines/{id}/tables/{mapping_id}", allowed -> new Call(mapping(otherPipelineId), null));
@@ -214,6 +216,14 @@ class PermissionMatrixTest {
             ApiClient.Response started = admin.post("/api/v1/pipelines/" + id + "/start", "");
             assertThat(started.toString(), started.status(), is(200));
         }
+        return id;
+    }
+
+    /* A pipeline that ran and was stopped: it has a slot to drop. */
+    private static String stopped() {
+        String id = pipeline(true);
+        ApiClient.Response stopped = admin.post("/api/v1/pipelines/" + id + "/stop", "");
+        assertThat(stopped.toString(), stopped.status(), is(200));
         return id;
     }
 

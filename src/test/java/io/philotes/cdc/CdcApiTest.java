@@ -347,7 +347,8 @@ class CdcApiTest {
         assertThat(api.post(path + "/start", "").status(), is(200));
         JsonObject status = awaitStatus(path, "error");
         assertThat(status.getString("error_message"), containsString("replication slot " + slot + " is gone"));
-        assertThat(status.getString("error_message"), containsString("new snapshot"));
+        assertThat(status.getString("error_message"), containsString("a new copy is needed: stop the pipeline (POST " + path.replace(
+                "/status", "") + "/stop), then POST " + path + "/resnapshot and start it again"));
         assertThat(api.post(path + "/stop", "").status(), is(200));
     }
 

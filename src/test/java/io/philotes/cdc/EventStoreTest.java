@@ -18,35 +18,78 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A batch's events go in by binary COPY over JDBC and the stream's position by DbClient statements on the
- * same connection: one transaction, so a batch whose position cannot be stored leaves no event behind.
+ * same connection: one transaction, so a batch whose position cannot be stored leaves no event behind. Every
+ * write carries its owner's epoch: after a take-over the old owner writes nothing more. Sequence numbers go on
+ * across new slots.
  */
 @PhilotesTest
 class EventStoreTest {
     @Test
     void eventsCopiedInABatchWhoseStreamCannotAdvanceAreRolledBack(TestApp app) {
-        UUID pipeline = pipeline(app.client());
+        UUID pipeline = pipeline(app.client(), "event-store");
         EventStore store = new EventStore(app.philotes().database());
-        StreamState created = store.createStream(pipeline, "philotes_test_slot", "philotes_test_pub", true, true, 100, true);
-        StreamState stored = store.append(created, List.of(event(101), event(102)), new EventStore.Position(102, 102, 0, 0, true));
+        long epoch = store.takeOwnership(pipeline);
+        StreamState created = store.beginStream(pipeline, epoch, "philotes_test_slot", "philotes_test_pub", true, 100, true);
+        StreamState stored = store.append(created, List.of(event(101), event(102)), new EventStore.Position(102, 102, 0, 0, true), epoch);
         assertThat(stored.lastSeq(), is(2L));
 
         // A writer that believes the stream is at seq 5: its COPY of seq 6 succeeds, the guarded advance fails.
         StreamState stale = new StreamState(pipeline, created.slotName(), created.publicationName(), true, true, 100, true, 102, 102,
-                                            0, 0, 5, 2, null);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> store.append(stale, List.of(event(103)), new EventStore.Position(103, 103, 0, 0, true)));
-        assertThat(e.getMessage(), containsString("moved while this instance wrote it"));
+                                            0, 0, 5, 2, null, created.slot());
+        assertThrows(EventStore.Fenced.class,
+                () -> store.append(stale, List.of(event(103)), new EventStore.Position(103, 103, 0, 0, true), epoch));
 
         assertThat(store.after(pipeline, 0, 10).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L));
         assertThat(store.stream(pipeline).orElseThrow().lastSeq(), is(2L));
         assertThat(store.stream(pipeline).orElseThrow().eventsProcessed(), is(2L));
     }
 
-    private static UUID pipeline(ApiClient api) {
-        String source = api.post("/api/v1/sources", SourceJson.named("event-store", 5432).toString())
+    @Test
+    void anOwnerFencedOffByATakeOverWritesNothingMore(TestApp app) {
+        UUID pipeline = pipeline(app.client(), "fenced");
+        EventStore store = new EventStore(app.philotes().database());
+        long first = store.takeOwnership(pipeline);
+        StreamState created = store.beginStream(pipeline, first, "philotes_fenced_slot", "philotes_fenced_pub", true, 100, true);
+        StreamState stored = store.append(created, List.of(event(101)), new EventStore.Position(101, 101, 0, 0, true), first);
+
+        long second = store.takeOwnership(pipeline); // another instance took it over
+        assertThat(second, is(first + 1));
+        EventStore.Fenced e = assertThrows(EventStore.Fenced.class,
+                () -> store.append(stored, List.of(event(102)), new EventStore.Position(102, 102, 0, 0, true), first));
+        assertThat(e.getMessage(), containsString("another instance took it over"));
+        assertThrows(EventStore.Fenced.class, () -> store.requireOwner(pipeline, first));
+        assertThrows(EventStore.Fenced.class, () -> store.beginStream(pipeline, first, "philotes_fenced_slot", "p", true, 200, true));
+        assertThat(store.after(pipeline, 0, 10).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L));
+
+        // The new owner goes on after what is stored.
+        store.requireOwner(pipeline, second);
+        StreamState next = store.append(stored, List.of(event(102)), new EventStore.Position(102, 102, 0, 0, true), second);
+        assertThat(next.lastSeq(), is(2L));
+    }
+
+    @Test
+    void aNewSlotStartsTheStreamOverButNeverItsNumbering(TestApp app) {
+        UUID pipeline = pipeline(app.client(), "renumbered");
+        EventStore store = new EventStore(app.philotes().database());
+        long epoch = store.takeOwnership(pipeline);
+        StreamState first = store.beginStream(pipeline, epoch, "philotes_renumbered", "pub", true, 100, false);
+        store.append(first, List.of(event(100), event(100), event(100)), new EventStore.Position(0, 0, 0, 0, false), epoch);
+
+        // A copy cut short is taken again from a new slot: its events follow the first attempt's.
+        StreamState again = store.beginStream(pipeline, epoch, "philotes_renumbered", "pub", true, 500, false);
+        assertThat(again.lastSeq(), is(3L));
+        assertThat(again.startLsn(), is(500L));
+        assertThat(again.confirmedLsn(), is(0L));
+        StreamState after = store.append(again, List.of(event(500)), new EventStore.Position(0, 0, 0, 0, true), epoch);
+        assertThat(after.lastSeq(), is(4L));
+        assertThat(store.after(pipeline, 0, 10).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L, 3L, 4L));
+    }
+
+    private static UUID pipeline(ApiClient api, String name) {
+        String source = api.post("/api/v1/sources", SourceJson.named(name, 5432).toString())
                 .json().getJsonObject("source").getString("id");
         return UUID.fromString(api.post("/api/v1/pipelines", """
-                {"name":"event-store","source_id":"%s","tables":[{"table":"t"}]}""".formatted(source))
+                {"name":"%s","source_id":"%s","tables":[{"table":"t"}]}""".formatted(name, source))
                 .json().getJsonObject("pipeline").getString("id"));
     }
 

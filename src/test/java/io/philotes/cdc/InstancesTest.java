@@ -111,6 +111,64 @@ class InstancesTest {
     }
 
 
+    @Test
+    void anOwnerWhoseLeaseSessionIsKilledStopsAndTheOtherTakesOverWithNothingWrittenTwiceOrLost() throws Exception {
+        SourceServers.Server server = SourceServers.logical();
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.fenced (id int PRIMARY KEY); CREATE TABLE public.second (id int PRIMARY KEY)");
+        // The first instance looks rarely, so that it learns of the lost lease from a lease it takes, not from a look.
+        TestApp first = TestApp.start(Map.of("pipelines.supervise.interval", "10s"));
+        TestApp second = TestApp.startWithOwnDatabase(Map.of("db.url", first.database().url(), "db.username", first.database().user(),
+                                                             "db.password", first.database().password(),
+                                                             "pipelines.supervise.interval", "500ms"));
+        try {
+            ApiClient a = first.client();
+            ApiClient b = second.client();
+            String path = PipelineEvents.streamingPipeline(a, server, db, "fenced", "fenced");
+            String other = PipelineEvents.streamingPipeline(a, server, db, "second", "second");
+            assertThat(a.post(path + "/start", "").status(), is(200));
+            long epoch = a.get(path + "/status").json().getJsonNumber("owner_epoch").longValue();
+            server.execute(db, "INSERT INTO public.fenced SELECT g FROM generate_series(1, 100) g");
+            awaitEvents(a, path, 100);
+
+            // The first instance's lease session dies; the instance learns of it when it next takes a lease.
+            try (Connection c = first.database().connect(); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                           + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+            }
+            a.post(other + "/start", "");
+            Thread.sleep(200);
+            server.execute(db, "INSERT INTO public.fenced SELECT g FROM generate_series(101, 200) g");
+
+            // The other instance owns it now, alone on the slot, and every change is stored exactly once.
+            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            JsonObject status = b.get(path + "/status").json();
+            while (!(status.getJsonNumber("owner_epoch").longValue() > epoch && status.getString("status").equals("running"))) {
+                assertThat("no take-over: " + status, System.currentTimeMillis() < deadline, is(true));
+                Thread.sleep(100);
+                status = b.get(path + "/status").json();
+            }
+            awaitEvents(b, path, 200);
+            server.execute(db, "INSERT INTO public.fenced SELECT g FROM generate_series(201, 300) g");
+            awaitEvents(b, path, 300);
+            Thread.sleep(1000);
+            List<JsonObject> events = PipelineEvents.all(b, path);
+            assertThat(events.size(), is(300));
+            for (int i = 0; i < events.size(); i++) {
+                assertThat(events.get(i).getInt("seq"), is(i + 1));
+                assertThat(events.get(i).getJsonObject("after").getInt("id"), is(i + 1));
+            }
+            assertThat(b.get(path + "/status").json().getString("status"), is("running"));
+            assertThat(walSenders(server, db, PipelineEvents.slotName(path)), is(1L));
+            assertThat(b.post(path + "/stop", "").status(), is(200));
+            b.post(other + "/stop", "");
+        } finally {
+            second.close();
+            first.close();
+            server.dropPipelineSlots();
+        }
+    }
+
     private static long walSenders(SourceServers.Server server, String db, String slot) throws SQLException {
         try (Connection c = server.connect(db); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid"

@@ -82,7 +82,11 @@ stop_philotes() {
     "${SOURCE_PG_CTL[@]}" -m fast stop >/dev/null 2>&1 || true
     rm -rf "$SOURCE_DIR"
   fi
-  [ -n "${BENCH_DIR:-}" ] && rm -rf "$BENCH_DIR"
+  if [ -n "${KEEP:-}" ] && [ -n "${BENCH_DIR:-}" ]; then
+    echo "kept the service's log and data in $BENCH_DIR (KEEP=1)" >&2
+  elif [ -n "${BENCH_DIR:-}" ]; then
+    rm -rf "$BENCH_DIR"
+  fi
 }
 
 # start_source: a PostgreSQL server of its own for a benchmark's source databases, on a free port with logical

@@ -43,12 +43,19 @@ COPY philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schem
 FROM STDIN (FORMAT binary)
 
 -- name: events-after
+-- A page: at most :limit events, and no more once :bytes of JSON are reached (the first event always comes, whatever
+-- its size). Sizes come from the stored lengths (octet_length of a TOASTed value reads no data).
 SELECT seq, CAST(lsn AS text) AS lsn, CAST(commit_lsn AS text) AS commit_lsn, xid, commit_time, schema_name, table_name, op,
        CAST(key AS text) AS key, CAST(before AS text) AS before, CAST(after AS text) AS after
-FROM philotes.events
-WHERE pipeline_id = :pipeline_id AND seq > :after
+FROM (SELECT e.*, sum(e.size) OVER (ORDER BY e.seq) - e.size AS before_it
+      FROM (SELECT *, COALESCE(octet_length(CAST(key AS text)), 0) + COALESCE(octet_length(CAST(before AS text)), 0)
+                      + COALESCE(octet_length(CAST(after AS text)), 0) AS size
+            FROM philotes.events
+            WHERE pipeline_id = :pipeline_id AND seq > :after
+            ORDER BY seq
+            LIMIT :limit) e) page
+WHERE before_it < :bytes
 ORDER BY seq
-LIMIT :limit
 
 -- name: events-bounds
 -- The oldest retained event of a pipeline and the last one stored (what the stream counted, or what the table
@@ -152,3 +159,14 @@ WHERE slot_name = :slot_name
 
 -- name: orphan-dropped
 DELETE FROM philotes.orphaned_slots WHERE slot_name = :slot_name
+
+-- name: lease-take
+-- Pipeline leases: session advisory locks on one connection this instance holds (plain JDBC, positional
+-- parameters), keyed by the pipeline id's two halves folded into one bigint.
+SELECT pg_try_advisory_lock(?)
+
+-- name: lease-give-back
+SELECT pg_advisory_unlock(?)
+
+-- name: lease-give-back-all
+SELECT pg_advisory_unlock_all()

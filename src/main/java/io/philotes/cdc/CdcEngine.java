@@ -58,7 +58,7 @@ public final class CdcEngine implements AutoCloseable {
         this.connector = connector;
         this.store = store;
         this.objects = new ReplicationObjects(statements);
-        this.leases = new Leases(pool);
+        this.leases = new Leases(pool, statements);
         this.sourceTimeout = sourceTimeout;
         this.dropTimeout = dropTimeout;
     }

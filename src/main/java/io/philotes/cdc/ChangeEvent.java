@@ -17,22 +17,22 @@ import java.time.Instant;
  * @param after      JSON of the new row; a TOASTed value an update did not change is left out
  */
 public record ChangeEvent(long lsn, long commitLsn, Long xid, Instant commitTime, String schema, String table, String op,
-                          String key, String before, String after) {
+                          RowJson key, RowJson before, RowJson after) {
     /* What an event costs beside its JSON: the record, its fields and the names it refers to. */
     private static final long OVERHEAD_BYTES = 160;
 
     /**
-     * About how much heap the event holds, for limits in bytes: its JSON at two bytes a character (the
-     * worst case of Java's strings) and a fixed overhead.
+     * About how much heap the event holds, for limits in bytes: its JSON as Java holds it (one or two bytes a
+     * character), its large values as their bytes, and a fixed overhead.
      *
      * @return bytes
      */
     public long bytes() {
-        return OVERHEAD_BYTES + 2L * (length(key) + length(before) + length(after));
+        return OVERHEAD_BYTES + heap(key) + heap(before) + heap(after);
     }
 
-    private static long length(String s) {
-        return s == null ? 0 : s.length();
+    private static long heap(RowJson json) {
+        return json == null ? 0 : json.heapBytes();
     }
     /**
      * An LSN in PostgreSQL's text form.

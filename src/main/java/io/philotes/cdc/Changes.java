@@ -31,7 +31,7 @@ final class Changes {
             case PgOutput.Update u -> {
                 PgOutput.Relation r = relation(u.relation());
                 PgOutput.Tuple old = u.old() != null ? u.old() : u.key();
-                String before = old == null ? null : row(r, old, u.old() == null);
+                RowJson before = old == null ? null : row(r, old, u.old() == null);
                 out.add(event(r, lsn, "update", key(r, u.tuple()), before, row(r, u.tuple(), false)));
             }
             case PgOutput.Delete d -> {
@@ -59,7 +59,7 @@ final class Changes {
         return r;
     }
 
-    private ChangeEvent event(PgOutput.Relation r, long lsn, String op, String key, String before, String after) {
+    private ChangeEvent event(PgOutput.Relation r, long lsn, String op, RowJson key, RowJson before, RowJson after) {
         if (transaction == null) {
             throw new PgOutput.MalformedMessage("a change came outside a transaction");
         }
@@ -68,19 +68,19 @@ final class Changes {
     }
 
     /* The row; with keysOnly, just its replica identity columns (an old key carries only those). */
-    private static String row(PgOutput.Relation r, PgOutput.Tuple t, boolean keysOnly) {
+    private static RowJson row(PgOutput.Relation r, PgOutput.Tuple t, boolean keysOnly) {
         JsonRow row = new JsonRow();
         int n = Math.min(t.size(), r.columns().size());
         for (int i = 0; i < n; i++) {
             PgOutput.Column c = r.columns().get(i);
             if (!t.unchanged(i) && (!keysOnly || c.key())) {
-                row.add(c.name(), c.typeOid(), t.text(i));
+                row.add(c.name(), c.typeOid(), t.bytes(i));
             }
         }
         return row.json();
     }
 
-    private static String key(PgOutput.Relation r, PgOutput.Tuple t) {
+    private static RowJson key(PgOutput.Relation r, PgOutput.Tuple t) {
         if (t == null) {
             return null;
         }
@@ -88,7 +88,7 @@ final class Changes {
         for (int i = 0; i < Math.min(t.size(), r.columns().size()); i++) {
             PgOutput.Column c = r.columns().get(i);
             if (c.key()) {
-                key.add(c.name(), c.typeOid(), t.unchanged(i) ? null : t.text(i));
+                key.add(c.name(), c.typeOid(), t.unchanged(i) ? null : t.bytes(i));
             }
         }
         return key.isEmpty() ? null : key.json();

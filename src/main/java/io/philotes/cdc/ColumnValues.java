@@ -34,11 +34,12 @@ public final class ColumnValues {
      * @param out     where to write
      * @param typeOid the column's type
      * @param text    the value in PostgreSQL's text form, or null for NULL
+     * @return whether it wrote a character beyond Latin-1
      */
-    public static void append(StringBuilder out, int typeOid, String text) {
+    public static boolean append(StringBuilder out, int typeOid, String text) {
         if (text == null) {
             out.append("null");
-            return;
+            return false;
         }
         switch (typeOid) {
             case BOOL -> out.append("t".equals(text) ? "true" : "false");
@@ -58,8 +59,24 @@ public final class ColumnValues {
                     JsonText.quote(out, text);
                 }
             }
-            default -> JsonText.quote(out, text);
+            default -> {
+                return JsonText.quote(out, text);
+            }
         }
+        return false;
+    }
+
+    /**
+     * Whether a type's values are JSON strings (its text form, quoted).
+     *
+     * @param typeOid the type
+     * @return true for every type but booleans and numbers
+     */
+    static boolean quoted(int typeOid) {
+        return switch (typeOid) {
+            case BOOL, INT2, INT4, INT8, OID, FLOAT4, FLOAT8, NUMERIC -> false;
+            default -> true;
+        };
     }
 
     /* numeric's text form has no exponent: digits, at most one point, maybe a sign; NaN and infinities are words. */

@@ -1,11 +1,7 @@
 package io.philotes.cdc;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -21,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
@@ -31,6 +28,7 @@ import io.philotes.db.Database;
 import io.philotes.db.Rows;
 import io.philotes.db.Transactions;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyOutputStream;
 
 /**
  * The durable, ordered event store in the metadata database (statements of {@code sql/statements/cdc.sql}).
@@ -38,6 +36,8 @@ import org.postgresql.PGConnection;
  * so after any crash the stored position says exactly which changes are stored.
  */
 public final class EventStore {
+    /* What the COPY of a batch buffers before it sends. */
+    private static final int COPY_BUFFER_BYTES = 64 * 1024;
     private final Database database;
     private final DbClient db;
 
@@ -254,49 +254,78 @@ public final class EventStore {
      * @throws Fenced when another owner took the pipeline over (nothing is stored)
      */
     StreamState append(StreamState state, List<ChangeEvent> events, Position next, long epoch) {
-        long seq = state.lastSeq();
-        BinaryCopy copy = new BinaryCopy(events.size() * 256);
+        Chunk[] only = {new Chunk(events, next)};
+        return append(state, () -> {
+            Chunk c = only[0];
+            only[0] = null;
+            return c;
+        }, epoch);
+    }
+
+    /**
+     * Stores chunks in one transaction: the first the source gives, then as many more as it hands over. Each
+     * chunk's events go to the server as they are encoded, and the chunk can be let go once written, so one
+     * transaction may hold more events than the heap holds at once.
+     *
+     * @param state  the stream as stored now
+     * @param chunks gives the chunks in order, then null
+     * @param epoch  the owner's epoch
+     * @return the stream as stored afterwards
+     * @throws Fenced when another owner took the pipeline over (nothing is stored)
+     */
+    StreamState append(StreamState state, Supplier<Chunk> chunks, long epoch) {
+        Chunk[] pending = {chunks.get()};
+        Position[] next = {pending[0].position()};
+        long[] seq = {state.lastSeq()};
         Map<String, Tally> tables = new LinkedHashMap<>();
-        Instant lastEventAt = null;
-        for (ChangeEvent e : events) {
-            seq++;
-            copy.row(state.pipelineId(), seq, e);
-            Tally t = tables.computeIfAbsent(e.schema() + "\u0000" + e.table(), k -> new Tally(e.schema(), e.table()));
-            t.events++;
-            t.last = e.commitTime();
-            lastEventAt = e.commitTime();
-        }
-        long lastSeq = seq;
-        Instant eventTime = lastEventAt;
-        transactionAfterCopy(events.isEmpty() ? null : copy.finish(), tx -> {
-            if (!events.isEmpty()) {
+        Instant[] lastEventAt = {null};
+        // The rows go to the server as they are encoded, through a small buffer: a chunk is never held twice.
+        CopyRows rows = pending[0].events().isEmpty() ? null : out -> {
+            BinaryCopy copy = new BinaryCopy(out);
+            for (Chunk c = pending[0]; c != null; c = chunks.get()) {
+                pending[0] = null;
+                for (ChangeEvent e : c.events()) {
+                    copy.row(state.pipelineId(), ++seq[0], e);
+                    Tally t = tables.computeIfAbsent(e.schema() + "\u0000" + e.table(), k -> new Tally(e.schema(), e.table()));
+                    t.events++;
+                    t.last = e.commitTime();
+                    lastEventAt[0] = e.commitTime();
+                }
+                next[0] = c.position();
+            }
+            copy.finish();
+        };
+        transactionAfterCopy(rows, tx -> {
+            if (!tables.isEmpty()) {
                 tx.createNamedInsert("table-stats-add").params(Map.of("pipeline_id", state.pipelineId(),
                         "schemas", tables.values().stream().map(t -> t.schema).toArray(String[]::new),
                         "tables", tables.values().stream().map(t -> t.table).toArray(String[]::new),
                         "counts", tables.values().stream().map(t -> t.events).toArray(Long[]::new),
                         "times", tables.values().stream().map(t -> Timestamp.from(t.last)).toArray(Timestamp[]::new))).execute();
             }
+            Position at = next[0];
             Map<String, Object> p = new HashMap<>();
             p.put("pipeline_id", state.pipelineId());
-            p.put("last_commit_lsn", lsnOrNull(next.lastCommitLsn()));
-            p.put("confirmed_lsn", lsnOrNull(next.confirmedLsn()));
-            p.put("partial_commit_lsn", lsnOrNull(next.partialCommitLsn()));
-            p.put("partial_events", next.partialEvents());
-            p.put("last_seq", lastSeq);
+            p.put("last_commit_lsn", lsnOrNull(at.lastCommitLsn()));
+            p.put("confirmed_lsn", lsnOrNull(at.confirmedLsn()));
+            p.put("partial_commit_lsn", lsnOrNull(at.partialCommitLsn()));
+            p.put("partial_events", at.partialEvents());
+            p.put("last_seq", seq[0]);
             p.put("previous_seq", state.lastSeq());
             p.put("epoch", epoch);
-            p.put("events", (long) events.size());
-            p.put("snapshot_done", next.snapshotDone());
-            p.put("last_event_at", eventTime == null ? null : OffsetDateTime.ofInstant(eventTime, ZoneOffset.UTC));
+            p.put("events", seq[0] - state.lastSeq());
+            p.put("snapshot_done", at.snapshotDone());
+            p.put("last_event_at", lastEventAt[0] == null ? null : OffsetDateTime.ofInstant(lastEventAt[0], ZoneOffset.UTC));
             if (tx.createNamedUpdate("stream-advance").params(p).execute() != 1) {
                 throw new Fenced(state.pipelineId(), epoch);
             }
             return null;
         });
+        Position at = next[0];
         return new StreamState(state.pipelineId(), state.slotName(), state.publicationName(), state.slotCreated(),
-                               state.publicationCreated(), state.startLsn(), next.snapshotDone(), next.lastCommitLsn(),
-                               next.confirmedLsn(), next.partialCommitLsn(), next.partialEvents(), lastSeq,
-                               state.eventsProcessed() + events.size(), eventTime != null ? eventTime : state.lastEventAt(), state.slot());
+                               state.publicationCreated(), state.startLsn(), at.snapshotDone(), at.lastCommitLsn(), at.confirmedLsn(),
+                               at.partialCommitLsn(), at.partialEvents(), seq[0], state.eventsProcessed() + seq[0] - state.lastSeq(),
+                               lastEventAt[0] != null ? lastEventAt[0] : state.lastEventAt(), state.slot());
     }
 
     /**
@@ -305,11 +334,12 @@ public final class EventStore {
      * @param pipelineId the pipeline
      * @param after      the sequence number to read after
      * @param limit      at most this many
+     * @param bytes      and no more once their JSON reaches this many bytes (the first event always comes)
      * @return the events
      */
-    public List<StoredEvent> after(UUID pipelineId, long after, int limit) {
+    public List<StoredEvent> after(UUID pipelineId, long after, int limit, long bytes) {
         try (var rows = db.execute().createNamedQuery("events-after")
-                .params(Map.of("pipeline_id", pipelineId, "after", after, "limit", limit)).execute()) {
+                .params(Map.of("pipeline_id", pipelineId, "after", after, "limit", limit, "bytes", bytes)).execute()) {
             return rows.map(r -> new StoredEvent(r.column("seq").get(Long.class), Rows.text(r, "lsn"), Rows.text(r, "commit_lsn"),
                                                  r.column("xid").get(Long.class), Rows.instant(r, "commit_time"), Rows.text(r, "schema_name"),
                                                  Rows.text(r, "table_name"), Rows.text(r, "op"), Rows.text(r, "key"), Rows.text(r, "before"),
@@ -369,7 +399,7 @@ public final class EventStore {
      * Binary COPY has no DbClient API, so the events go in over plain JDBC first; the statements that follow
      * run through DbClient on the same connection, and all of it commits as one transaction.
      */
-    private void transactionAfterCopy(InputStream copy, Function<DbTransaction, Object> work) {
+    private void transactionAfterCopy(CopyRows rows, Function<DbTransaction, Object> work) {
         Connection c;
         try {
             c = database.dataSource().getConnection();
@@ -379,8 +409,11 @@ public final class EventStore {
         DbTransaction tx;
         try {
             c.setAutoCommit(false);
-            if (copy != null) {
-                c.unwrap(PGConnection.class).getCopyAPI().copyIn(database.statements().sql("events-copy"), copy);
+            if (rows != null) {
+                try (PGCopyOutputStream copy = new PGCopyOutputStream(c.unwrap(PGConnection.class), database.statements().sql("events-copy"),
+                                                                      COPY_BUFFER_BYTES)) {
+                    rows.write(new DataOutputStream(copy));
+                }
             }
             tx = Transactions.on(c, database.statements().forDbClient());
         } catch (SQLException | IOException | RuntimeException e) {
@@ -408,6 +441,12 @@ public final class EventStore {
         }
     }
 
+    /* Writes rows in COPY's binary format. */
+    @FunctionalInterface
+    private interface CopyRows {
+        void write(DataOutputStream out) throws IOException;
+    }
+
     private static String lsnOrNull(long lsn) {
         return lsn == 0 ? null : ChangeEvent.lsn(lsn);
     }
@@ -420,55 +459,40 @@ public final class EventStore {
     private static final class BinaryCopy {
         private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
         private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
-        private final ByteArrayOutputStream bytes;
         private final DataOutputStream out;
 
-        BinaryCopy(int size) {
-            bytes = new ByteArrayOutputStream(size);
-            out = new DataOutputStream(bytes);
-            try {
-                out.write(SIGNATURE);
-                out.writeInt(0);
-                out.writeInt(0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        BinaryCopy(DataOutputStream out) throws IOException {
+            this.out = out;
+            out.write(SIGNATURE);
+            out.writeInt(0);
+            out.writeInt(0);
         }
 
-        void row(UUID pipelineId, long seq, ChangeEvent e) {
-            try {
-                out.writeShort(12);
-                out.writeInt(16);
-                out.writeLong(pipelineId.getMostSignificantBits());
-                out.writeLong(pipelineId.getLeastSignificantBits());
-                int64(seq);
-                int64(e.lsn());
-                int64(e.commitLsn());
-                if (e.xid() == null) {
-                    out.writeInt(-1);
-                } else {
-                    int64(e.xid());
-                }
-                Instant t = e.commitTime();
-                int64(t.getEpochSecond() * 1_000_000L + t.getNano() / 1000 - POSTGRES_EPOCH_MICROS);
-                text(e.schema());
-                text(e.table());
-                text(e.op());
-                text(e.key());
-                text(e.before());
-                text(e.after());
-            } catch (IOException x) {
-                throw new UncheckedIOException(x);
+        void row(UUID pipelineId, long seq, ChangeEvent e) throws IOException {
+            out.writeShort(12);
+            out.writeInt(16);
+            out.writeLong(pipelineId.getMostSignificantBits());
+            out.writeLong(pipelineId.getLeastSignificantBits());
+            int64(seq);
+            int64(e.lsn());
+            int64(e.commitLsn());
+            if (e.xid() == null) {
+                out.writeInt(-1);
+            } else {
+                int64(e.xid());
             }
+            Instant t = e.commitTime();
+            int64(t.getEpochSecond() * 1_000_000L + t.getNano() / 1000 - POSTGRES_EPOCH_MICROS);
+            text(e.schema());
+            text(e.table());
+            text(e.op());
+            json(e.key());
+            json(e.before());
+            json(e.after());
         }
 
-        InputStream finish() {
-            try {
-                out.writeShort(-1);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new ByteArrayInputStream(bytes.toByteArray());
+        void finish() throws IOException {
+            out.writeShort(-1);
         }
 
         private void int64(long value) throws IOException {
@@ -484,6 +508,15 @@ public final class EventStore {
             byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
             out.writeInt(utf8.length);
             out.write(utf8);
+        }
+
+        /* A row's JSON, its large values escaped as they are written (never held a second time). */
+        private void json(RowJson value) throws IOException {
+            if (value == null) {
+                out.writeInt(-1);
+            } else {
+                value.writeField(out);
+            }
         }
     }
 

@@ -4,18 +4,21 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * Stores chunks in order, each in one metadata transaction, on its own thread, so that reading and decoding
- * go on while the previous chunk is written. At most two chunks wait: a reader faster than the store waits
- * for it instead of filling the heap (with chunks bounded in bytes, the heap holds at most four of them: two
- * queued, one being stored, one being filled).
+ * Stores chunks in order on its own thread, so that reading and decoding go on while the previous chunk is
+ * written. At most one chunk waits: a reader faster than the store waits for it instead of filling the heap (with
+ * chunks bounded in bytes, a pipeline holds at most three of them: one being filled, one queued, one being
+ * stored). A metadata transaction takes the chunks that are ready, up to a number of events: chunks bounded by a
+ * small heap still make transactions as large as a large heap's.
  */
 final class EventWriter implements Runnable {
     private static final Chunk END = new Chunk(List.of(), null);
     private final EventStore store;
     private final long epoch;
-    private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(2);
+    private final int transactionEvents;
+    private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(1);
     private volatile StreamState state;
     private volatile RuntimeException failure;
     private volatile boolean ended;
@@ -26,22 +29,23 @@ final class EventWriter implements Runnable {
      * @param store the event store
      * @param state the stream as stored
      * @param epoch the owner's epoch, checked in every transaction
+     * @param transactionEvents events per metadata transaction, once more than one chunk is ready
      */
-    EventWriter(EventStore store, StreamState state, long epoch) {
+    EventWriter(EventStore store, StreamState state, long epoch, int transactionEvents) {
         this.store = store;
         this.state = state;
         this.epoch = epoch;
+        this.transactionEvents = transactionEvents;
     }
 
     @Override
     public void run() {
         try {
-            while (true) {
-                Chunk chunk = queue.take();
-                if (chunk == END) {
-                    return;
-                }
-                state = store.append(state, chunk.events(), chunk.position(), epoch);
+            Chunk first = queue.take();
+            while (first != END) {
+                Transaction tx = new Transaction(first);
+                state = store.append(state, tx, epoch);
+                first = tx.ended ? END : queue.take();
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -53,7 +57,7 @@ final class EventWriter implements Runnable {
     }
 
     /**
-     * Queues a chunk, waiting while two are queued.
+     * Queues a chunk, waiting while one is queued.
      *
      * @param chunk the chunk, or null for nothing
      * @throws RuntimeException the writer's failure, once it failed
@@ -95,6 +99,39 @@ final class EventWriter implements Runnable {
         RuntimeException f = failure;
         if (f != null) {
             throw f;
+        }
+    }
+
+    /* The chunks of one transaction: the first, then those already queued, up to the number of events. */
+    private final class Transaction implements Supplier<Chunk> {
+        private Chunk first;
+        private long events;
+        private boolean ended;
+
+        Transaction(Chunk first) {
+            this.first = first;
+        }
+
+        @Override
+        public Chunk get() {
+            if (first != null) {
+                Chunk c = first;
+                first = null;
+                events += c.events().size();
+                return c;
+            }
+            if (ended || events >= transactionEvents) {
+                return null;
+            }
+            Chunk next = queue.poll();
+            if (next == END) {
+                ended = true;
+                return null;
+            }
+            if (next != null) {
+                events += next.events().size();
+            }
+            return next;
         }
     }
 

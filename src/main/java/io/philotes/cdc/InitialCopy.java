@@ -15,7 +15,8 @@ import io.philotes.source.TableDiscovery.TableName;
 /**
  * The initial copy: every mapped table as it was at the new slot's consistent point, read in the slot's
  * exported snapshot and stored as {@code snapshot} events, in batches bounded in events and in bytes. A stop
- * ends it at once: it is checked at every row, and a statement the server is slow to answer is cancelled.
+ * ends it at once: it is checked at every row, and a statement the server is slow to answer is cancelled. A copy
+ * taken again begins with a {@code truncate} event per table, so that replaying all events gives the source's rows.
  */
 final class InitialCopy {
     private final ReplicationObjects objects;
@@ -51,6 +52,9 @@ final class InitialCopy {
         try {
             ReplicationObjects.run(c, objects.statement("cdc-copy-transaction"));
             ReplicationObjects.run(c, importSnapshot);
+            if (state.lastSeq() > 0) {
+                state = store.append(state, restart(taken, lsn), new EventStore.Position(0, 0, 0, 0, false), epoch);
+            }
             for (TableName table : spec.tables()) {
                 state = table(table, taken, lsn, state);
                 if (stopping.getAsBoolean()) {
@@ -63,6 +67,17 @@ final class InitialCopy {
             c.setAutoCommit(true);
         }
         return store.append(state, List.of(), new EventStore.Position(0, 0, 0, 0, true), epoch);
+    }
+
+    /*
+     * A copy taken again (the first was cut short, or a resnapshot) starts with a truncate of every table: events of
+     * an earlier copy may hold rows deleted since, and replaying the events must give the source's rows. Like the
+     * copy's rows, they carry the new slot's consistent point and no transaction id.
+     */
+    private List<ChangeEvent> restart(Instant taken, long lsn) {
+        return spec.tables().stream()
+                .map(t -> new ChangeEvent(lsn, lsn, null, taken, t.schema(), t.table(), "truncate", null, null, null))
+                .toList();
     }
 
     /** Cancels the statement the copy waits for, if any (a stop while the server is slow). */
@@ -129,10 +144,20 @@ final class InitialCopy {
         JsonRow key = new JsonRow();
         for (int i = 0; i < columns.size(); i++) {
             Column col = columns.get(i);
-            String value = rs.getString(i + 1);
-            row.add(col.name(), col.type(), value);
-            if (col.key()) {
-                key.add(col.name(), col.type(), value);
+            if (col.asBytes()) {
+                // Text-like values as the bytes the result holds (the copy's query sends text): a large one is not copied.
+                byte[] bytes = rs.getBytes(i + 1);
+                RowJson.Slice value = bytes == null ? null : new RowJson.Slice(bytes, 0, bytes.length);
+                row.add(col.name(), col.type(), value);
+                if (col.key()) {
+                    key.add(col.name(), col.type(), value);
+                }
+            } else {
+                String value = rs.getString(i + 1);
+                row.add(col.name(), col.type(), value);
+                if (col.key()) {
+                    key.add(col.name(), col.type(), value);
+                }
             }
         }
         return new ChangeEvent(lsn, lsn, null, taken, table.schema(), table.table(), "snapshot", key.isEmpty() ? null : key.json(), null,
@@ -140,5 +165,9 @@ final class InitialCopy {
     }
 
     private record Column(String name, int type, boolean key) {
+        /* text, varchar, bpchar, json, xml, name: their bytes are their text form; bytea's would be decoded. */
+        boolean asBytes() {
+            return type == 25 || type == 1043 || type == 1042 || type == 114 || type == 142 || type == 19;
+        }
     }
 }

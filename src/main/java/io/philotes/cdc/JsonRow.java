@@ -1,11 +1,22 @@
 package io.philotes.cdc;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.philotes.core.JsonText;
 
-/** A row's columns written as one JSON object, in column order, values typed by {@link ColumnValues}. */
+/**
+ * A row's columns written as one JSON object, in column order, values typed by {@link ColumnValues}. A text value
+ * of more than 64 KiB is not copied: it stays the bytes it arrived in, escaped only when the row is stored.
+ */
 final class JsonRow {
-    private final StringBuilder out = new StringBuilder(128).append('{');
+    /* Text values larger than this stay bytes. */
+    static final int LARGE = 64 * 1024;
+    private final List<Object> parts = new ArrayList<>(1);
+    private StringBuilder out = new StringBuilder(128).append('{');
     private boolean empty = true;
+    private boolean wide;
 
     /**
      * Adds a column.
@@ -20,9 +31,33 @@ final class JsonRow {
             out.append(',');
         }
         empty = false;
-        JsonText.quote(out, name);
+        wide |= JsonText.quote(out, name);
         out.append(':');
-        ColumnValues.append(out, typeOid, text);
+        wide |= ColumnValues.append(out, typeOid, text);
+        return this;
+    }
+
+    /**
+     * Adds a column from the bytes of its text form.
+     *
+     * @param name    column name
+     * @param typeOid its type
+     * @param value   its text's bytes, or null for NULL
+     * @return this
+     */
+    JsonRow add(String name, int typeOid, RowJson.Slice value) {
+        if (value == null || value.length() <= LARGE || !ColumnValues.quoted(typeOid) || !value.validUtf8()) {
+            return add(name, typeOid, value == null ? null : new String(value.array(), value.offset(), value.length(), StandardCharsets.UTF_8));
+        }
+        if (!empty) {
+            out.append(',');
+        }
+        empty = false;
+        wide |= JsonText.quote(out, name);
+        out.append(':');
+        parts.add(out.toString());
+        parts.add(value);
+        out = new StringBuilder(128);
         return this;
     }
 
@@ -33,9 +68,14 @@ final class JsonRow {
     /**
      * The object.
      *
-     * @return its JSON text
+     * @return its JSON
      */
-    String json() {
-        return out.append('}').toString();
+    RowJson json() {
+        String rest = out.append('}').toString();
+        if (parts.isEmpty()) {
+            return RowJson.of(rest, wide);
+        }
+        parts.add(rest);
+        return RowJson.of(parts, wide);
     }
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import io.philotes.db.SqlStatements;
+
 /**
  * Which instance runs which pipeline, when several share one metadata database: a pipeline runs only where
  * its PostgreSQL advisory lock is held. The locks live on one connection of this instance's own, so when the
@@ -21,11 +23,13 @@ import javax.sql.DataSource;
 final class Leases implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Leases.class.getName());
     private final DataSource pool;
+    private final SqlStatements sql;
     private final Set<UUID> held = ConcurrentHashMap.newKeySet();
     private Connection connection;
 
-    Leases(DataSource pool) {
+    Leases(DataSource pool, SqlStatements sql) {
         this.pool = pool;
+        this.sql = sql;
     }
 
     /**
@@ -39,7 +43,7 @@ final class Leases implements AutoCloseable {
             return true;
         }
         try {
-            if (lock("SELECT pg_try_advisory_lock(?)", id)) {
+            if (lock("lease-take", id)) {
                 held.add(id);
                 return true;
             }
@@ -70,7 +74,7 @@ final class Leases implements AutoCloseable {
     synchronized void release(UUID id) {
         if (held.remove(id) && connection != null) {
             try {
-                lock("SELECT pg_advisory_unlock(?)", id);
+                lock("lease-give-back", id);
             } catch (SQLException e) {
                 drop(); // closing the connection releases every lock anyway
             }
@@ -101,11 +105,11 @@ final class Leases implements AutoCloseable {
         drop();
     }
 
-    private boolean lock(String sql, UUID id) throws SQLException {
+    private boolean lock(String statement, UUID id) throws SQLException {
         if (connection == null || connection.isClosed()) {
             connection = pool.getConnection();
         }
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+        try (PreparedStatement ps = connection.prepareStatement(sql.sql(statement))) {
             ps.setLong(1, id.getMostSignificantBits() ^ id.getLeastSignificantBits());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
@@ -118,7 +122,7 @@ final class Leases implements AutoCloseable {
         held.clear();
         if (connection != null) {
             try (Statement st = connection.createStatement()) {
-                st.execute("SELECT pg_advisory_unlock_all()");
+                st.execute(sql.sql("lease-give-back-all"));
             } catch (SQLException ignored) {
                 // a broken connection: the pool discards it, and its session ended with its locks
             }

@@ -31,7 +31,8 @@ public final class PgOutput {
      * @throws MalformedMessage when the bytes do not form a protocol-1 message
      */
     public static Message decode(ByteBuffer buffer) {
-        ByteBuffer b = buffer.slice();
+        // Values are read in place from the message's array (pgjdbc's messages always have one).
+        ByteBuffer b = buffer.hasArray() ? buffer.slice() : ByteBuffer.wrap(copy(buffer));
         byte type = 0;
         try {
             type = b.get();
@@ -61,6 +62,10 @@ public final class PgOutput {
                 }
                 case 'T' -> {
                     int count = b.getInt();
+                    if (count < 0 || count > b.remaining() / Integer.BYTES) {
+                        throw new MalformedMessage("a truncate claims " + Integer.toUnsignedString(count) + " relations in "
+                                                   + b.remaining() + " bytes");
+                    }
                     int options = b.get();
                     int[] relations = new int[count];
                     for (int i = 0; i < count; i++) {
@@ -72,7 +77,7 @@ public final class PgOutput {
                     boolean transactional = b.get() == 1;
                     long lsn = b.getLong();
                     String prefix = string(b);
-                    byte[] content = new byte[b.getInt()];
+                    byte[] content = new byte[length(b, "a logical message")];
                     b.get(content);
                     yield new LogicalMessage(transactional, lsn, prefix, content);
                 }
@@ -86,6 +91,12 @@ public final class PgOutput {
         } catch (BufferUnderflowException | NegativeArraySizeException e) {
             throw new MalformedMessage("a '" + (char) type + "' message ends early (" + buffer.remaining() + " bytes)");
         }
+    }
+
+    private static byte[] copy(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
     }
 
     private static Relation relation(ByteBuffer b) {
@@ -122,24 +133,38 @@ public final class PgOutput {
         return new Update(relation, key, old, tuple(b));
     }
 
+    /* The values stay where they are in the message's array (a value of any size is not copied). */
     private static Tuple tuple(ByteBuffer b) {
         int count = Short.toUnsignedInt(b.getShort());
-        String[] values = new String[count];
+        int[] offsets = new int[count];
+        int[] lengths = new int[count];
         boolean[] unchanged = new boolean[count];
         for (int i = 0; i < count; i++) {
             byte kind = b.get();
+            lengths[i] = Tuple.NULL;
             switch (kind) {
-                case 'n' -> values[i] = null;
+                case 'n' -> { }
                 case 'u' -> unchanged[i] = true;
                 case 't' -> {
-                    byte[] text = new byte[b.getInt()];
-                    b.get(text);
-                    values[i] = new String(text, StandardCharsets.UTF_8);
+                    int length = length(b, "a column value");
+                    offsets[i] = b.arrayOffset() + b.position();
+                    lengths[i] = length;
+                    b.position(b.position() + length);
                 }
                 default -> throw new MalformedMessage("a tuple has column kind '" + (char) kind + "' (binary values are not requested)");
             }
         }
-        return new Tuple(values, unchanged);
+        return new Tuple(b.array(), offsets, lengths, unchanged);
+    }
+
+    /* A length field, refused when it claims more than the message holds (never allocated on a peer's word). */
+    private static int length(ByteBuffer b, String what) {
+        int length = b.getInt();
+        if (length < 0 || length > b.remaining()) {
+            throw new MalformedMessage(what + " claims " + Integer.toUnsignedString(length) + " bytes, but the message has " + b.remaining()
+                                       + " left");
+        }
+        return length;
     }
 
     private static String string(ByteBuffer b) {
@@ -297,15 +322,35 @@ public final class PgOutput {
     }
 
     /**
-     * The column values of a row, in the relation's column order, in PostgreSQL's text form.
+     * The column values of a row, in the relation's column order, in PostgreSQL's text form: kept as the bytes of
+     * the message they arrived in, and decoded only when asked for, so a large value is never copied.
      */
     public static final class Tuple {
-        private final String[] values;
+        private static final int NULL = -1;
+        private final byte[] array;
+        private final int[] offsets;
+        private final int[] lengths;
         private final boolean[] unchanged;
 
-        Tuple(String[] values, boolean[] unchanged) {
-            this.values = values;
+        private Tuple(byte[] array, int[] offsets, int[] lengths, boolean[] unchanged) {
+            this.array = array;
+            this.offsets = offsets;
+            this.lengths = lengths;
             this.unchanged = unchanged;
+        }
+
+        /* A tuple of given values, for tests. */
+        Tuple(String[] values, boolean[] unchanged) {
+            this.array = String.join("", Arrays.stream(values).map(v -> v == null ? "" : v).toList()).getBytes(StandardCharsets.UTF_8);
+            this.offsets = new int[values.length];
+            this.lengths = new int[values.length];
+            this.unchanged = unchanged;
+            int at = 0;
+            for (int i = 0; i < values.length; i++) {
+                offsets[i] = at;
+                lengths[i] = values[i] == null ? NULL : values[i].getBytes(StandardCharsets.UTF_8).length;
+                at += Math.max(0, lengths[i]);
+            }
         }
 
         /**
@@ -314,7 +359,7 @@ public final class PgOutput {
          * @return the column count
          */
         public int size() {
-            return values.length;
+            return lengths.length;
         }
 
         /**
@@ -324,7 +369,17 @@ public final class PgOutput {
          * @return the text, or null for SQL NULL and for an unchanged TOAST value
          */
         public String text(int column) {
-            return values[column];
+            return lengths[column] == NULL ? null : new String(array, offsets[column], lengths[column], StandardCharsets.UTF_8);
+        }
+
+        /**
+         * A value's bytes (UTF-8 text), without copying them.
+         *
+         * @param column the column's position
+         * @return the slice, or null for SQL NULL and for an unchanged TOAST value
+         */
+        RowJson.Slice bytes(int column) {
+            return lengths[column] == NULL ? null : new RowJson.Slice(array, offsets[column], lengths[column]);
         }
 
         /**
@@ -340,8 +395,8 @@ public final class PgOutput {
         @Override
         public String toString() {
             StringBuilder s = new StringBuilder("(");
-            for (int i = 0; i < values.length; i++) {
-                s.append(i == 0 ? "" : ", ").append(unchanged[i] ? "<unchanged>" : values[i]);
+            for (int i = 0; i < lengths.length; i++) {
+                s.append(i == 0 ? "" : ", ").append(unchanged[i] ? "<unchanged>" : text(i));
             }
             return s.append(')').toString();
         }

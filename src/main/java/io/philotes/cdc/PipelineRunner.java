@@ -95,7 +95,7 @@ final class PipelineRunner implements Runnable {
             } catch (EventStore.Fenced e) {
                 LOG.log(System.Logger.Level.WARNING, "Pipeline {0}: {1}; this instance lets it go", spec.name(), e.getMessage());
                 stop(Stop.DETACH);
-            } catch (RuntimeException | SQLException e) {
+            } catch (RuntimeException | SQLException | OutOfMemoryError e) {
                 if (stopping) {
                     break;
                 }
@@ -175,7 +175,7 @@ final class PipelineRunner implements Runnable {
     private void read(PGReplicationStream stream, StreamState stored, Connection sql) throws SQLException {
         Changes changes = new Changes();
         Batch batch = new Batch(stored, spec.batchSize(), spec.batchBytes());
-        EventWriter writer = new EventWriter(store, stored, epoch);
+        EventWriter writer = new EventWriter(store, stored, epoch, spec.batchSize());
         Thread writing = Thread.ofVirtual().name("philotes-store-" + spec.name()).start(writer);
         long confirmed = stored.confirmedLsn();
         long lastMessage = System.nanoTime();
@@ -343,7 +343,15 @@ final class PipelineRunner implements Runnable {
         }
     }
 
-    private static String describe(Exception e) {
+    /*
+     * A change too large for the heap (pgjdbc reads each replication message into one array) fails this pipeline
+     * alone, with the way out; the array was never allocated, so the rest of the service goes on.
+     */
+    private static String describe(Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return "the source sent a change larger than this instance's heap can hold (at most " + Runtime.getRuntime().maxMemory() / 1048576
+                   + " MiB): start the service with a larger heap (JAVA_OPTS or PHILOTES_JAVA_OPTIONS, e.g. -Xmx512m)";
+        }
         if (e instanceof SourceFailure f) {
             return f.kind().label() + ": " + f.getMessage();
         }

@@ -114,12 +114,15 @@ public final class JsonText {
      *
      * @param out where to write
      * @param s   the string
+     * @return whether it has a character beyond Latin-1 (a Java string then takes two bytes a character)
      */
-    public static void quote(StringBuilder out, String s) {
+    public static boolean quote(StringBuilder out, String s) {
         out.append('"');
         int start = 0;
+        char widest = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            widest = (char) (widest | c);
             if (c == '"' || c == '\\' || c < 0x20 || c == 0x2028 || c == 0x2029) {
                 out.append(s, start, i);
                 switch (c) {
@@ -136,6 +139,7 @@ public final class JsonText {
             }
         }
         out.append(s, start, s.length()).append('"');
+        return widest > 0xff;
     }
 
 }

@@ -40,6 +40,11 @@ public final class PipelineService {
     private static final System.Logger LOG = System.getLogger(PipelineService.class.getName());
     /* Events per metadata transaction at most (and pipelines.batch.bytes): large enough for throughput. */
     private static final int BATCH_SIZE = 10000;
+    /* An events page stops once its events' JSON reaches this (the first event always comes). */
+    static final long PAGE_BYTES = 4L * 1024 * 1024;
+    /* A batch's share of the heap at most, and its floor. */
+    private static final long HEAP_SHARE = 64;
+    private static final long MIN_BATCH_BYTES = 64 * 1024;
     /* How old the last look at a stopped pipeline's slot may be, in supervise intervals (30 s by default). */
     private static final int SLOT_LOOK_INTERVALS = 15;
     /* How long a start waits to answer with running rather than starting. */
@@ -297,7 +302,7 @@ public final class PipelineService {
                     + " by the retention (events.retention); the oldest available is seq " + bounds.firstSeq() + ": read on with after="
                     + (bounds.firstSeq() - 1) + ", knowing that those events are gone");
         }
-        return new EventsPage(events.after(id, after, limit), after, bounds);
+        return new EventsPage(events.after(id, after, limit, PAGE_BYTES), after, bounds);
     }
 
     private List<FieldError> preflight(Pipeline p, List<TableMapping> enabled) {
@@ -320,7 +325,15 @@ public final class PipelineService {
         List<TableName> tables = repository.mappings(p.id()).stream().filter(TableMapping::enabled)
                 .map(m -> new TableName(m.schema(), m.table())).toList();
         boolean snapshot = !"never".equals(p.config().getString("snapshot", "initial"));
-        return new PipelineSpec(p.id(), p.name(), p.sourceId(), sources.spec(p.sourceId()), tables, snapshot, BATCH_SIZE, settings.batchBytes());
+        return new PipelineSpec(p.id(), p.name(), p.sourceId(), sources.spec(p.sourceId()), tables, snapshot, BATCH_SIZE, batchBytes());
+    }
+
+    /*
+     * pipelines.batch.bytes, but at most 1/64 of the heap: a pipeline holds up to three batches (one filling, one queued,
+     * one being stored), and a single large change must still find room beside them (a 50 MB value in a 64 MB heap).
+     */
+    private long batchBytes() {
+        return Math.max(MIN_BATCH_BYTES, Math.min(settings.batchBytes(), Runtime.getRuntime().maxMemory() / HEAP_SHARE));
     }
 
     private static void pause() {

@@ -124,6 +124,6 @@ class BatchTest {
     }
 
     private static List<Integer> ids(Chunk chunk) {
-        return chunk.events().stream().map(e -> Integer.parseInt(e.after().replaceAll("\\D", ""))).toList();
+        return chunk.events().stream().map(e -> Integer.parseInt(e.after().toString().replaceAll("\\D", ""))).toList();
     }
 }

@@ -353,6 +353,34 @@ class CdcApiTest {
     }
 
     @Test
+    void aPageOfLargeEventsStopsAtItsBytesAndGoesOnFromTheRightPlace() throws Exception {
+        String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE public.wide (id int PRIMARY KEY, body text)");
+        String path = pipeline("wide", source(db, "wide-source"), "[{\"table\":\"wide\"}]", "{\"snapshot\":\"never\"}");
+        started(path);
+        // One event of 5 MB, then four of 1.5 MB: a page stops once 4 MiB are reached, and a larger event comes alone.
+        server.execute(db, "INSERT INTO public.wide VALUES (1, repeat('e', 5 * 1048576))");
+        server.execute(db, "INSERT INTO public.wide SELECT g, repeat(md5(g::text), 49152) FROM generate_series(2, 5) g");
+        PipelineEvents.await(api, path, 5, WAIT_MILLIS);
+        List<Integer> pages = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            JsonObject page = api.get(path + "/events?limit=100&after=" + after).json();
+            int size = page.getJsonArray("events").size();
+            if (size == 0) {
+                break;
+            }
+            pages.add(size);
+            long last = page.getJsonArray("events").getJsonObject(size - 1).getJsonNumber("seq").longValue();
+            assertThat(page.getJsonNumber("next_after").longValue(), is(last));
+            after = last;
+        }
+        assertThat(pages, is(List.of(1, 3, 1)));
+        assertThat(after, is(5L));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+    }
+
+    @Test
     void twoConcurrentStartsGiveOneOkAndOneConflict() throws Exception {
         String db = server.createDatabase();
         server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");

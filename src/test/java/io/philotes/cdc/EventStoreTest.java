@@ -1,6 +1,7 @@
 package io.philotes.cdc;
 
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 
@@ -39,7 +40,7 @@ class EventStoreTest {
         assertThrows(EventStore.Fenced.class,
                 () -> store.append(stale, List.of(event(103)), new EventStore.Position(103, 103, 0, 0, true), epoch));
 
-        assertThat(store.after(pipeline, 0, 10).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L));
+        assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L));
         assertThat(store.stream(pipeline).orElseThrow().lastSeq(), is(2L));
         assertThat(store.stream(pipeline).orElseThrow().eventsProcessed(), is(2L));
     }
@@ -59,7 +60,7 @@ class EventStoreTest {
         assertThat(e.getMessage(), containsString("another instance took it over"));
         assertThrows(EventStore.Fenced.class, () -> store.requireOwner(pipeline, first));
         assertThrows(EventStore.Fenced.class, () -> store.beginStream(pipeline, first, "philotes_fenced_slot", "p", true, 200, true));
-        assertThat(store.after(pipeline, 0, 10).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L));
+        assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L));
 
         // The new owner goes on after what is stored.
         store.requireOwner(pipeline, second);
@@ -82,7 +83,31 @@ class EventStoreTest {
         assertThat(again.confirmedLsn(), is(0L));
         StreamState after = store.append(again, List.of(event(500)), new EventStore.Position(0, 0, 0, 0, true), epoch);
         assertThat(after.lastSeq(), is(4L));
-        assertThat(store.after(pipeline, 0, 10).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L, 3L, 4L));
+        assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L, 3L, 4L));
+    }
+
+    @Test
+    void chunksReadyTogetherAreStoredInOneTransactionOrNotAtAll(TestApp app) {
+        UUID pipeline = pipeline(app.client(), "chunked");
+        EventStore store = new EventStore(app.philotes().database());
+        long epoch = store.takeOwnership(pipeline);
+        StreamState created = store.beginStream(pipeline, epoch, "philotes_chunked", "pub", true, 100, true);
+        Iterator<Chunk> three = List.of(new Chunk(List.of(event(101), event(101)), new EventStore.Position(101, 102, 0, 0, true)),
+                                        new Chunk(List.of(), new EventStore.Position(101, 150, 0, 0, true)),
+                                        new Chunk(List.of(event(160)), new EventStore.Position(160, 161, 0, 0, true))).iterator();
+        StreamState stored = store.append(created, () -> three.hasNext() ? three.next() : null, epoch);
+        assertThat(stored.lastSeq(), is(3L));
+        assertThat(stored.confirmedLsn(), is(161L));
+        assertThat(store.stream(pipeline).orElseThrow().confirmedLsn(), is(161L));
+        assertThat(store.tableStats(pipeline).getFirst().eventsProcessed(), is(3L));
+
+        // A take-over while they are written: none of them is stored.
+        store.takeOwnership(pipeline);
+        Iterator<Chunk> two = List.of(new Chunk(List.of(event(170)), new EventStore.Position(170, 171, 0, 0, true)),
+                                      new Chunk(List.of(event(180)), new EventStore.Position(180, 181, 0, 0, true))).iterator();
+        assertThrows(EventStore.Fenced.class, () -> store.append(stored, () -> two.hasNext() ? two.next() : null, epoch));
+        assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L, 3L));
+        assertThat(store.stream(pipeline).orElseThrow().confirmedLsn(), is(161L));
     }
 
     private static UUID pipeline(ApiClient api, String name) {
@@ -94,7 +119,7 @@ class EventStoreTest {
     }
 
     private static ChangeEvent event(long lsn) {
-        return new ChangeEvent(lsn, lsn, 7L, Instant.parse("2026-12-06T12:00:00Z"), "public", "t", "insert", "{\"id\":" + lsn + "}", null,
-                               "{\"id\":" + lsn + "}");
+        return new ChangeEvent(lsn, lsn, 7L, Instant.parse("2026-12-06T12:00:00Z"), "public", "t", "insert", RowJson.of("{\"id\":" + lsn + "}"),
+                               null, RowJson.of("{\"id\":" + lsn + "}"));
     }
 }

@@ -2,6 +2,7 @@ package io.philotes.cdc;
 
 import java.io.StringReader;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -186,7 +187,7 @@ class PgOutputTest {
         for (int i = 0; i < typed.columns().size(); i++) {
             row.add(typed.columns().get(i).name(), typed.columns().get(i).typeOid(), inserts.get(0).tuple().text(i));
         }
-        String json = row.json();
+        String json = row.json().toString();
         assertThat(json, is("{\"id\":1,\"b\":true,\"s\":-2,\"i\":40000,"
                 + "\"l\":9007199254740993,\"f\":1.5,\"r\":0.25,\"small\":12.50,\"huge\":\"123456789012345678901234567890.123\","
                 + "\"t\":\"zoë \\\"quoted\\\" \\\\ 表\",\"j\":\"{\\\"a\\\": [1, 2]}\",\"by\":\"\\\\x00ff\",\"arr\":\"{1,NULL,3}\","
@@ -212,6 +213,29 @@ class PgOutputTest {
     }
 
     @Test
+    void aLargeTextValueStaysInTheMessageAndIsWrittenAsTheSameJsonAsASmallOne() throws Exception {
+        // Quotes, backslashes, control characters, U+2028/U+2029, accents and a four-byte character, over 64 KiB.
+        String piece = "a\"b\\c\n\t\u0001 zoë 表 \u2028\u2029 \uD83D\uDE00 ";
+        String big = piece.repeat(200_000 / piece.length());
+        List<PgOutput.Message> m = changes("large", "INSERT INTO public.items (id, name, big) VALUES (1, 'small', '"
+                + big.replace("'", "''") + "')");
+        PgOutput.Relation items = only(m, PgOutput.Relation.class).getFirst();
+        PgOutput.Tuple tuple = only(m, PgOutput.Insert.class).getFirst().tuple();
+        JsonRow sliced = new JsonRow();
+        JsonRow copied = new JsonRow();
+        for (int i = 0; i < 3; i++) {
+            sliced.add(items.columns().get(i).name(), items.columns().get(i).typeOid(), tuple.bytes(i));
+            copied.add(items.columns().get(i).name(), items.columns().get(i).typeOid(), tuple.text(i));
+        }
+        RowJson json = sliced.json();
+        String expected = copied.json().toString();
+        assertThat(json.toString(), is(expected));
+        assertThat(json.utf8Length(), is((long) expected.getBytes(StandardCharsets.UTF_8).length));
+        assertThat(json.heapBytes() < 2L * expected.length(), is(true)); // the value is held as its bytes, once
+        assertThat(Json.createReader(new StringReader(json.toString())).readObject().getString("big"), is(big));
+    }
+
+    @Test
     void brokenBytesAreRejectedWithTheReason() {
         Predicate<String> rejected = hex -> {
             PgOutput.MalformedMessage e = assertThrows(PgOutput.MalformedMessage.class, () -> PgOutput.decode(ByteBuffer.wrap(bytes(hex))));
@@ -224,6 +248,16 @@ class PgOutputTest {
         PgOutput.MalformedMessage extra = assertThrows(PgOutput.MalformedMessage.class,
                 () -> PgOutput.decode(ByteBuffer.wrap(bytes("4f 0000000000000001 6100 ff"))));
         assertThat(extra.getMessage(), containsString("1 bytes left"));
+        // A length the message cannot hold is refused as such, never allocated on the peer's word (2 GiB here).
+        PgOutput.MalformedMessage huge = assertThrows(PgOutput.MalformedMessage.class,
+                () -> PgOutput.decode(ByteBuffer.wrap(bytes("49 00000001 4e 0001 74 7fffffff 41"))));
+        assertThat(huge.getMessage(), is("Malformed pgoutput message: a column value claims 2147483647 bytes, but the message has 1 left"));
+        PgOutput.MalformedMessage negative = assertThrows(PgOutput.MalformedMessage.class,
+                () -> PgOutput.decode(ByteBuffer.wrap(bytes("49 00000001 4e 0001 74 ffffffff"))));
+        assertThat(negative.getMessage(), containsString("claims 4294967295 bytes"));
+        PgOutput.MalformedMessage relations = assertThrows(PgOutput.MalformedMessage.class,
+                () -> PgOutput.decode(ByteBuffer.wrap(bytes("54 7fffffff 00 00000001"))));
+        assertThat(relations.getMessage(), containsString("a truncate claims 2147483647 relations in 5 bytes"));
         PgOutput.Origin origin = (PgOutput.Origin) PgOutput.decode(ByteBuffer.wrap(bytes("4f 0000000000000001 6100")));
         assertThat(origin.name(), is("a"));
         assertThat(origin, notNullValue());

@@ -15,6 +15,7 @@ import io.philotes.support.ServiceProcess;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,16 +96,19 @@ class SlotSafetyTest {
         sql(db, "INSERT INTO public.items VALUES (101)");
         started(path);
         sql(db, "INSERT INTO public.items VALUES (102)");
-        List<JsonObject> events = PipelineEvents.await(api, path, 202, WAIT_MILLIS);
-        assertThat(events.size(), is(202));
+        List<JsonObject> events = PipelineEvents.await(api, path, 203, WAIT_MILLIS);
+        assertThat(events.size(), is(203));
         for (int i = 0; i < events.size(); i++) {
             assertThat(events.get(i).getInt("seq"), is(i + 1)); // numbered on: the first copy's events are kept
         }
-        assertThat(events.get(100).getString("op"), is("snapshot"));
-        assertThat(events.get(200).getString("op"), is("snapshot"));
-        assertThat(events.get(200).getJsonObject("after").getInt("id"), is(101));
-        assertThat(events.get(201).getString("op"), is("insert"));
-        assertThat(events.get(201).getJsonObject("after").getInt("id"), is(102));
+        // The new copy starts with a truncate of the table, so that replaying every event gives the source's rows.
+        assertThat(events.get(100).getString("op"), is("truncate"));
+        assertThat(events.get(100).getString("table"), is("items"));
+        assertThat(events.get(101).getString("op"), is("snapshot"));
+        assertThat(events.get(201).getString("op"), is("snapshot"));
+        assertThat(events.get(201).getJsonObject("after").getInt("id"), is(101));
+        assertThat(events.get(202).getString("op"), is("insert"));
+        assertThat(events.get(202).getJsonObject("after").getInt("id"), is(102));
         stopped(path);
     }
 
@@ -146,11 +150,12 @@ class SlotSafetyTest {
 
         // The copy is taken again from a new slot; its events follow those kept.
         assertThat(api.post(path + "/start", "").status(), is(200));
-        awaitLastSeq(path, kept + 1);
-        JsonObject first = api.get(path + "/events?limit=1&after=" + kept).json().getJsonArray("events").getJsonObject(0);
-        assertThat(first.getJsonNumber("seq").longValue(), is(kept + 1));
-        assertThat(first.getString("op"), is("snapshot"));
-        assertThat(first.getJsonObject("after").getInt("id"), greaterThan(0));
+        awaitLastSeq(path, kept + 2);
+        JsonArray next = api.get(path + "/events?limit=2&after=" + kept).json().getJsonArray("events");
+        assertThat(next.getJsonObject(0).getJsonNumber("seq").longValue(), is(kept + 1));
+        assertThat(next.getJsonObject(0).getString("op"), is("truncate")); // the cut copy's rows are superseded
+        assertThat(next.getJsonObject(1).getString("op"), is("snapshot"));
+        assertThat(next.getJsonObject(1).getJsonObject("after").getInt("id"), greaterThan(0));
         stopped(path);
     }
 

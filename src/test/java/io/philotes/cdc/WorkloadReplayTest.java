@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
@@ -24,15 +25,18 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 /**
- * A random workload on three tables - inserts, updates that change primary keys, deletes, truncate, NULLs,
+ * A random workload on four tables - inserts, updates that change primary keys, deletes, truncate, NULLs,
  * unicode, numeric, json, bytea, arrays, timestamps with zones, unchanged TOAST values, one large transaction -
- * captured by a pipeline; replaying its events rebuilds every table row for row. The truth it is compared with
- * is a second pipeline's initial copy of the tables afterwards (whose typing equals the stream's, see
- * CdcApiTest).
+ * captured by a pipeline that is stopped in the middle of its initial copy (rows of the cut copy are deleted
+ * before it is taken again) and taken over by a second instance half-way through the workload; replaying its
+ * events rebuilds every table row for row. The truth it is compared with is a second pipeline's initial copy of
+ * the tables afterwards (whose typing equals the stream's, see CdcApiTest).
  */
 class WorkloadReplayTest {
     private static final long WAIT_MILLIS = 60_000;
-    private static final Map<String, List<String>> KEYS = Map.of("alpha", List.of("id"), "beta", List.of("k1", "k2"), "gamma", List.of());
+    private static final Map<String, List<String>> KEYS = Map.of("alpha", List.of("id"), "beta", List.of("k1", "k2"), "gamma", List.of(),
+                                                                 "delta", List.of("id"));
+    private static final int DELTA_ROWS = 40_000;
 
     @Test
     void replayingTheStoredEventsRebuildsTheTables() throws Exception {
@@ -47,35 +51,71 @@ class WorkloadReplayTest {
                 FROM generate_series(1, 50) g;
                 INSERT INTO public.beta SELECT 'k' || g, g, g / 3.0, g % 2 = 0 FROM generate_series(1, 30) g;
                 INSERT INTO public.gamma SELECT g % 7, 'dup' FROM generate_series(1, 20) g;
-                """);
-        try (TestApp app = TestApp.start(Map.of())) {
-            ApiClient api = app.client();
+                CREATE TABLE public.delta (id int PRIMARY KEY, v text);
+                INSERT INTO public.delta SELECT g, repeat(md5(g::text), 64) FROM generate_series(1, DELTA_ROWS) g;
+                """.replace("DELTA_ROWS", String.valueOf(DELTA_ROWS)));
+        TestApp first = TestApp.start(Map.of());
+        TestApp second = TestApp.startWithOwnDatabase(Map.of("db.url", first.database().url(), "db.username", first.database().user(),
+                                                             "db.password", first.database().password(),
+                                                             "pipelines.supervise.interval", "500ms"));
+        try {
+            ApiClient api = first.client();
             String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "workload").build().toString())
                     .json().getJsonObject("source").getString("id");
-            String tables = "[{\"table\":\"alpha\"},{\"table\":\"beta\"},{\"table\":\"gamma\"}]";
+            String tables = "[{\"table\":\"alpha\"},{\"table\":\"beta\"},{\"table\":\"delta\"},{\"table\":\"gamma\"}]";
             String captured = pipeline(api, "workload", source, tables);
+
+            // Stopped while it copies delta (alpha and beta are stored); rows it copied are then deleted. The start waits up
+            // to 3 s for running, longer than this copy takes: it is asked for on the side.
+            AtomicInteger started = new AtomicInteger();
+            Thread starting = Thread.ofVirtual().start(() -> started.set(api.post(captured + "/start", "").status()));
+            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            while (api.get(captured + "/status").json().getJsonNumber("last_seq").longValue() < 80) {
+                assertThat(System.currentTimeMillis() < deadline, is(true));
+                Thread.sleep(10);
+            }
+            assertThat(api.post(captured + "/stop", "").json().getJsonObject("pipeline").getString("status"), is("stopped"));
+            starting.join();
+            assertThat(started.get(), is(200));
+            long cut = api.get(captured + "/status").json().getJsonNumber("last_seq").longValue();
+            assertThat("the copy was cut short at " + cut, cut < 80 + DELTA_ROWS, is(true));
+            server.execute(db, "DELETE FROM public.delta WHERE id % 3 = 0; DELETE FROM public.alpha WHERE id <= 10");
             assertThat(api.post(captured + "/start", "").status(), is(200));
             PipelineEvents.awaitStatus(api, captured, "running", WAIT_MILLIS);
 
-            workload(server, db, new Random(7));
+            Random random = new Random(7);
+            workload(server, db, random, 100, false);
+            first.close(); // the second instance takes the pipeline over, mid-workload
+            workload(server, db, random, 100, true);
 
-            String copy = pipeline(api, "truth", source, tables);
-            assertThat(api.post(copy + "/start", "").status(), is(200));
-            PipelineEvents.awaitStatus(api, copy, "running", WAIT_MILLIS);
-            Map<String, Map<String, Integer>> truth = replay(PipelineEvents.all(api, copy));
+            ApiClient other = second.client();
+            PipelineEvents.awaitStatus(other, captured, "running", WAIT_MILLIS);
+            assertThat(other.get(captured + "/status").json().getJsonNumber("owner_epoch").longValue() >= 3, is(true));
+            String copy = pipeline(other, "truth", source, tables);
+            assertThat(other.post(copy + "/start", "").status(), is(200));
+            PipelineEvents.awaitStatus(other, copy, "running", WAIT_MILLIS);
+            Map<String, Map<String, Integer>> truth = replay(PipelineEvents.all(other, copy));
             Map<String, Map<String, Integer>> replayed;
-            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            List<JsonObject> events;
+            deadline = System.currentTimeMillis() + WAIT_MILLIS;
             do {
                 Thread.sleep(200);
-                replayed = replay(PipelineEvents.all(api, captured));
+                events = PipelineEvents.all(other, captured);
+                replayed = replay(events);
             } while (!replayed.equals(truth) && System.currentTimeMillis() < deadline);
             for (String table : KEYS.keySet()) {
                 assertThat(table, replayed.get(table), is(truth.get(table)));
             }
+            for (int i = 0; i < events.size(); i++) {
+                assertThat(events.get(i).getJsonNumber("seq").longValue(), is(i + 1L));
+            }
             assertThat(truth.get("alpha").size() > 5000, is(true));
-            assertThat(api.post(captured + "/stop", "").status(), is(200));
-            assertThat(api.post(copy + "/stop", "").status(), is(200));
+            assertThat(truth.get("delta").size(), is(DELTA_ROWS - DELTA_ROWS / 3));
+            assertThat(other.post(captured + "/stop", "").status(), is(200));
+            assertThat(other.post(copy + "/stop", "").status(), is(200));
         } finally {
+            second.close();
+            first.close();
             server.dropPipelineSlots();
         }
     }
@@ -85,12 +125,12 @@ class WorkloadReplayTest {
                 + "\",\"tables\":" + tables + "}").json().getJsonObject("pipeline").getString("id");
     }
 
-    /* 200 random transactions of one to five statements, then one large transaction. */
-    private static void workload(SourceServers.Server server, String db, Random random) throws SQLException {
+    /* Random transactions of one to five statements, then (when asked) one large transaction. */
+    private static void workload(SourceServers.Server server, String db, Random random, int transactions, boolean large) throws SQLException {
         String[] words = {"plain", "zoë", "表格", "emoji 🚀", "quote \" and \\ backslash", "tab\there", ""};
         try (Connection c = server.connect(db); Statement st = c.createStatement()) {
-            int nextId = 1000;
-            for (int t = 0; t < 200; t++) {
+            int nextId = large ? 50_000 : 1000;
+            for (int t = 0; t < transactions; t++) {
                 st.execute("BEGIN");
                 for (int s = 0, n = 1 + random.nextInt(5); s < n; s++) {
                     int id = 1 + random.nextInt(60);
@@ -117,6 +157,9 @@ class WorkloadReplayTest {
                     }
                 }
                 st.execute("COMMIT");
+            }
+            if (!large) {
+                return;
             }
             st.execute("BEGIN");
             // Texts of 3,200 distinct hex digits: too large and too random to stay in the row, so they are TOASTed.

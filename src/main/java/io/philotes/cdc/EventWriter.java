@@ -20,7 +20,7 @@ final class EventWriter implements Runnable {
     private final int transactionEvents;
     private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(1);
     private volatile StreamState state;
-    private volatile RuntimeException failure;
+    private volatile Throwable failure;
     private volatile boolean ended;
 
     /**
@@ -47,7 +47,8 @@ final class EventWriter implements Runnable {
                 state = store.append(state, tx, epoch);
                 first = tx.ended ? END : queue.take();
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a heap too small for a chunk): a writer that died silently would leave the reader waiting forever.
             failure = e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -96,9 +97,11 @@ final class EventWriter implements Runnable {
 
     /** Throws the writer's failure, if it failed. */
     void check() {
-        RuntimeException f = failure;
-        if (f != null) {
-            throw f;
+        switch (failure) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException(failure);
         }
     }
 

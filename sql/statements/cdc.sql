@@ -99,8 +99,9 @@ WHERE id = :id AND owner_epoch = :epoch AND status IN ('starting', 'running', 'e
 RETURNING status
 
 -- name: metrics-pipelines
-SELECT p.id, p.name, p.status, COALESCE(s.events_processed, 0) AS events_processed, CAST(s.confirmed_lsn AS text) AS confirmed_lsn,
-       s.slot_retained_bytes, s.slot_wal_status, CAST(pg_wal_lsn_diff(s.source_wal_lsn, s.confirmed_lsn) AS bigint) AS lag_bytes
+SELECT p.id, p.name, p.status, COALESCE(s.events_processed, 0) AS events_processed,
+       CAST(GREATEST(s.confirmed_lsn, s.start_lsn) AS text) AS position, CAST(s.source_wal_lsn AS text) AS source_wal_lsn,
+       s.slot_retained_bytes, s.slot_wal_status
 FROM philotes.pipelines p LEFT JOIN philotes.pipeline_streams s ON s.pipeline_id = p.id
 ORDER BY p.name
 

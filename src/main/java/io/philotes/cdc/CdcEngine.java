@@ -202,6 +202,20 @@ public final class CdcEngine implements AutoCloseable {
     }
 
     /**
+     * How far a pipeline's stored position is behind its source's WAL: as the runner here saw the source last, or
+     * else as the stored observation says.
+     *
+     * @param id       the pipeline
+     * @param position its stored position (confirmed, or the slot's start)
+     * @param seenWal  the source's WAL position as last stored, or 0
+     * @return bytes, or null when nobody has looked yet
+     */
+    public Long lagBytes(UUID id, long position, long seenWal) {
+        long wal = sourceWalLsn(id).orElse(seenWal);
+        return wal > 0 && position > 0 ? Math.max(0, wal - position) : null;
+    }
+
+    /**
      * What deleting a pipeline leaves on its source to drop: the slot and publication the engine made for it
      * (never ones the user named). The delete records it in its own transaction, and drops it once committed
      * ({@link #dropNow}); a drop that fails is retried by {@link #dropOrphans} until it succeeds.

@@ -268,9 +268,7 @@ public final class PipelineService {
         List<Warning> warnings = new ArrayList<>();
         if (stream.isPresent()) {
             StreamState st = stream.get();
-            long confirmed = Math.max(st.confirmedLsn(), st.startLsn());
-            long wal = engine.sourceWalLsn(id).orElse(st.slot().sourceWalLsn());
-            lag = wal > 0 ? Math.max(0, wal - confirmed) : null;
+            lag = engine.lagBytes(id, Math.max(st.confirmedLsn(), st.startLsn()), st.slot().sourceWalLsn());
             warnings.addAll(slotWarnings(p, st));
         }
         return new Status(p, stream, events.tableStats(id), lag, events.bounds(id), warnings);

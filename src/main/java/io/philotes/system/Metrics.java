@@ -136,8 +136,8 @@ public final class Metrics implements Filter {
         List<PipelineNumbers> pipelines;
         try (var rows = db.execute().namedQuery("metrics-pipelines")) {
             pipelines = rows.map(r -> new PipelineNumbers(r.column("id").get(UUID.class), Rows.text(r, "name"), Rows.text(r, "status"),
-                                                          r.column("events_processed").get(Long.class), Rows.text(r, "confirmed_lsn"),
-                                                          Rows.number(r, "lag_bytes"), Rows.number(r, "slot_retained_bytes"),
+                                                          r.column("events_processed").get(Long.class), Rows.text(r, "position"),
+                                                          Rows.text(r, "source_wal_lsn"), Rows.number(r, "slot_retained_bytes"),
                                                           Rows.text(r, "slot_wal_status"))).toList();
         }
         for (PipelineNumbers p : pipelines) {
@@ -148,10 +148,10 @@ public final class Metrics implements Filter {
             UUID id = p.id();
             FunctionCounter.builder("philotes.pipeline.errors", engine, e -> e.failures(id)).tags("pipeline", p.name())
                     .description("failures of the pipeline on this instance (each retried)").register(registry);
-            Long lagBytes = p.confirmedLsn() == null ? null
-                    : engine.sourceWalLsn(p.id()).map(wal -> Math.max(0, wal - ChangeEvent.lsn(p.confirmedLsn()))).orElse(p.lagBytes());
+            Long lagBytes = p.position() == null ? null
+                    : engine.lagBytes(id, ChangeEvent.lsn(p.position()), p.sourceWal() == null ? 0 : ChangeEvent.lsn(p.sourceWal()));
             if (lagBytes != null) {
-                lagRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()), Math.max(0, lagBytes)));
+                lagRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()), lagBytes));
             }
             if (p.retainedBytes() != null) {
                 retainedRows.add(MultiGauge.Row.of(Tags.of("pipeline", p.name()), p.retainedBytes()));
@@ -171,7 +171,7 @@ public final class Metrics implements Filter {
                                  .<MultiGauge.Row<?>>map(r -> r).toList(), true);
     }
 
-    private record PipelineNumbers(UUID id, String name, String status, long events, String confirmedLsn, Long lagBytes, Long retainedBytes,
+    private record PipelineNumbers(UUID id, String name, String status, long events, String position, String sourceWal, Long retainedBytes,
                                    String walStatus) {
     }
 }

@@ -8,21 +8,26 @@ SELECT * FROM philotes.pipeline_streams WHERE pipeline_id = :pipeline_id
 -- point, and its sequence numbers go on from the last one stored, so no seq is ever used twice. Only for the
 -- pipeline's current owner (its epoch), which holds the pipeline's row meanwhile against a take-over.
 INSERT INTO philotes.pipeline_streams AS s (pipeline_id, slot_name, publication_name, slot_created, publication_created,
-                                            start_lsn, snapshot_done)
-SELECT p.id, :slot_name, :publication_name, :slot_created, :publication_created, CAST(:start_lsn AS pg_lsn), :snapshot_done
+                                            start_lsn)
+SELECT p.id, :slot_name, :publication_name, :slot_created, :publication_created, CAST(:start_lsn AS pg_lsn)
 FROM philotes.pipelines p WHERE p.id = :pipeline_id AND p.owner_epoch = :epoch
 FOR SHARE
 ON CONFLICT (pipeline_id) DO UPDATE
 SET slot_name = EXCLUDED.slot_name, publication_name = EXCLUDED.publication_name, slot_created = EXCLUDED.slot_created,
-    publication_created = EXCLUDED.publication_created, start_lsn = EXCLUDED.start_lsn, snapshot_done = EXCLUDED.snapshot_done,
+    publication_created = EXCLUDED.publication_created, start_lsn = EXCLUDED.start_lsn, needs_slot = false,
     last_commit_lsn = NULL, confirmed_lsn = NULL, partial_commit_lsn = NULL, partial_events = 0, slot_wal_status = NULL,
     slot_retained_bytes = NULL, slot_safe_wal_bytes = NULL, slot_checked_at = NULL, slot_check_error = NULL, updated_at = now()
 RETURNING s.*
 
 -- name: stream-forget-slot
 -- A resnapshot asked for by a user (the pipeline stopped, its slot dropped): the next start creates a new slot and
--- copies again. The events and their numbering stay.
-UPDATE philotes.pipeline_streams SET snapshot_done = false, slot_wal_status = NULL, slot_retained_bytes = NULL,
+-- copies every table again. The events and their numbering stay.
+WITH again AS (
+    UPDATE philotes.table_snapshots
+    SET state = 'pending', generation = generation + 1, last_key = NULL, rows_copied = 0, rows_estimated = NULL, requested_at = now(),
+        started_at = NULL, finished_at = NULL, error = NULL
+    WHERE pipeline_id = :pipeline_id)
+UPDATE philotes.pipeline_streams SET needs_slot = true, slot_wal_status = NULL, slot_retained_bytes = NULL,
     slot_safe_wal_bytes = NULL, slot_checked_at = NULL, slot_check_error = 'dropped for a resnapshot', updated_at = now()
 WHERE pipeline_id = :pipeline_id
 
@@ -32,7 +37,7 @@ WHERE pipeline_id = :pipeline_id
 -- beside the new owner, and a take-over waits for a batch in flight.
 UPDATE philotes.pipeline_streams
 SET last_commit_lsn = CAST(:last_commit_lsn AS pg_lsn), confirmed_lsn = CAST(:confirmed_lsn AS pg_lsn),
-    partial_commit_lsn = CAST(:partial_commit_lsn AS pg_lsn), partial_events = :partial_events, last_seq = :last_seq, events_processed = events_processed + :events, snapshot_done = :snapshot_done,
+    partial_commit_lsn = CAST(:partial_commit_lsn AS pg_lsn), partial_events = :partial_events, last_seq = :last_seq, events_processed = events_processed + :events,
     last_event_at = COALESCE(CAST(:last_event_at AS timestamptz), last_event_at), updated_at = now()
 WHERE pipeline_id = :pipeline_id AND last_seq = :previous_seq
   AND (SELECT p.owner_epoch FROM philotes.pipelines p WHERE p.id = :pipeline_id FOR SHARE) = :epoch
@@ -171,3 +176,39 @@ SELECT pg_advisory_unlock(?)
 
 -- name: lease-give-back-all
 SELECT pg_advisory_unlock_all()
+
+-- name: snapshots-to-copy
+-- The copies a pipeline's runner has to take, oldest request first: enabled tables pending or cut short.
+SELECT s.mapping_id, s.generation, s.state, s.last_key, s.rows_copied, m.source_schema, m.source_table,
+       COALESCE(CAST(m.config ->> 'allow_full_copy' AS boolean), false) AS allow_full_copy
+FROM philotes.table_snapshots s JOIN philotes.table_mappings m ON m.id = s.mapping_id
+WHERE s.pipeline_id = :pipeline_id AND m.enabled AND s.state IN ('pending', 'copying')
+ORDER BY s.requested_at, m.source_schema COLLATE "C", m.source_table COLLATE "C"
+
+-- name: snapshot-generation
+SELECT generation FROM philotes.table_snapshots WHERE mapping_id = :mapping_id
+
+-- name: snapshot-begin
+UPDATE philotes.table_snapshots
+SET state = 'copying', started_at = COALESCE(started_at, now()), rows_estimated = :rows_estimated, error = NULL
+WHERE mapping_id = :mapping_id AND generation = :generation
+
+-- name: snapshot-progress
+-- In the transaction that stores a chunk's events: how far the copy is.
+UPDATE philotes.table_snapshots
+SET last_key = CAST(:last_key AS text[]), rows_copied = rows_copied + :rows, error = NULL,
+    state = CASE WHEN :done THEN 'done' ELSE 'copying' END, finished_at = CASE WHEN :done THEN now() END
+WHERE mapping_id = :mapping_id AND generation = :generation
+
+-- name: snapshot-failed
+UPDATE philotes.table_snapshots SET state = 'failed', error = :error, finished_at = now()
+WHERE mapping_id = :mapping_id AND generation = :generation
+
+-- name: snapshot-error
+-- A copy that failed and is retried: the error shows in the table's status until it goes on.
+UPDATE philotes.table_snapshots SET error = :error WHERE mapping_id = :mapping_id AND generation = :generation
+
+-- name: pipeline-enabled-tables
+-- The tables a pipeline captures now (a table added while it runs is among them), for its publication.
+SELECT source_schema, source_table FROM philotes.table_mappings WHERE pipeline_id = :pipeline_id AND enabled
+ORDER BY source_schema COLLATE "C", source_table COLLATE "C"

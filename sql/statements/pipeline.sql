@@ -83,3 +83,31 @@ SET status = :status, error_message = :error_message,
     updated_at = now(), version = version + 1
 WHERE id = :id
 RETURNING *
+
+-- name: snapshots-sync
+-- After a change of mappings, in its transaction: an enabled table without a copy state gets one (pending, or skipped
+-- when the pipeline's config says snapshot: never); a disabled table loses its own, as its changes are not captured
+-- meanwhile and enabling it again must copy it again.
+WITH disabled AS (
+    DELETE FROM philotes.table_snapshots s USING philotes.table_mappings m
+    WHERE s.mapping_id = m.id AND m.pipeline_id = :pipeline_id AND NOT m.enabled)
+INSERT INTO philotes.table_snapshots (mapping_id, pipeline_id, state)
+SELECT m.id, m.pipeline_id, CASE WHEN p.config ->> 'snapshot' = 'never' THEN 'skipped' ELSE 'pending' END
+FROM philotes.table_mappings m JOIN philotes.pipelines p ON p.id = m.pipeline_id
+WHERE m.pipeline_id = :pipeline_id AND m.enabled
+  AND NOT EXISTS (SELECT 1 FROM philotes.table_snapshots s WHERE s.mapping_id = m.id)
+
+-- name: snapshot-request
+-- A new copy of one table, asked for by a user: whatever its state, it starts over (a copy in flight of an
+-- earlier generation stores nothing more).
+WITH requested AS (
+    UPDATE philotes.table_snapshots
+    SET state = 'pending', generation = generation + 1, last_key = NULL, rows_copied = 0, rows_estimated = NULL, requested_at = now(),
+        started_at = NULL, finished_at = NULL, error = NULL
+    WHERE mapping_id = :mapping_id
+    RETURNING *)
+SELECT r.*, m.source_schema, m.source_table FROM requested r JOIN philotes.table_mappings m ON m.id = r.mapping_id
+
+-- name: snapshots-by-pipeline
+SELECT s.*, m.source_schema, m.source_table FROM philotes.table_snapshots s JOIN philotes.table_mappings m ON m.id = s.mapping_id
+WHERE s.pipeline_id = :pipeline_id

@@ -6,6 +6,13 @@ SELECT CAST(current_setting('server_version_num') AS int) AS version_num, curren
        version() AS version, current_database() AS database, current_user AS username,
        current_setting('wal_level') AS wal_level,
        (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS can_replicate,
+       -- The function that writes the watermarks of table copies (its arguments differ between versions).
+       (SELECT bool_or(has_function_privilege(p.oid, 'EXECUTE')) FROM pg_proc p
+        WHERE p.proname = 'pg_logical_emit_message' AND p.pronamespace = CAST('pg_catalog' AS regnamespace)
+          AND p.proargtypes[2] = CAST('text' AS regtype)) AS can_emit_message,
+       (SELECT format('pg_catalog.pg_logical_emit_message(%s)', pg_get_function_identity_arguments(p.oid)) FROM pg_proc p
+        WHERE p.proname = 'pg_logical_emit_message' AND p.pronamespace = CAST('pg_catalog' AS regnamespace)
+          AND p.proargtypes[2] = CAST('text' AS regtype)) AS emit_message_function,
        CAST(current_setting('max_replication_slots') AS int) AS max_slots,
        CAST((SELECT count(*) FROM pg_replication_slots) AS int) AS used_slots,
        CAST(current_setting('max_wal_senders') AS int) AS max_senders,
@@ -37,7 +44,19 @@ SELECT n.nspname AS schema_name, c.relname AS table_name, CAST(c.relkind AS text
              CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS key(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = key.attnum
              WHERE k.conrelid = c.oid AND k.contype = 'p' ORDER BY key.ord) AS primary_key,
-       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) AS has_identity_index
+       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) AS has_identity_index,
+       -- The key an incremental copy reads the table in the order of (as cdc-copy-plan in source-cdc.sql chooses it).
+       (SELECT ARRAY(SELECT CAST(a.attname AS text)
+                     FROM unnest(CAST(i.indkey AS int2[])) WITH ORDINALITY AS k(attnum, ord)
+                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+                     WHERE k.ord <= i.indnkeyatts ORDER BY k.ord)
+        FROM pg_index i
+        WHERE i.indrelid = c.oid AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND (c.relreplident = 'f' OR (c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident))
+          AND NOT EXISTS (SELECT 1 FROM unnest(CAST(i.indkey AS int2[])) AS k(attnum)
+                          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum WHERE NOT a.attnotnull)
+        ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indnkeyatts, i.indexrelid
+        LIMIT 1) AS snapshot_key
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')
   AND CASE WHEN CAST(:tables AS text[]) IS NULL

@@ -12,6 +12,10 @@ SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, MDY',
 -- name: cdc-publication-exists
 SELECT 1 FROM pg_publication WHERE pubname = ?
 
+-- name: cdc-publication-has-table
+-- Whether a publication the source names publishes a table (its changes reach the stream only then).
+SELECT 1 FROM pg_publication_tables WHERE pubname = ? AND schemaname = ? AND tablename = ?
+
 -- name: cdc-publication-ddl
 -- The statement that makes the pipeline's own publication (name, then the tables' schemas and names)
 -- publish exactly its tables: ALTER when it exists, CREATE when not.
@@ -43,18 +47,64 @@ FROM pg_replication_slots s WHERE s.slot_name = ?
 -- name: cdc-copy-transaction
 SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY
 
--- name: cdc-copy-snapshot-ddl
-SELECT format('SET TRANSACTION SNAPSHOT %L', CAST(? AS text)) AS ddl
+-- name: cdc-watermark
+-- A watermark of an incremental copy: a logical decoding message outside any transaction, so it reaches the stream
+-- at its place in the WAL, between the transactions that committed before it and those after. The server sends the
+-- stream only WAL that is flushed, which such a message alone does not do (the WAL writer would, within 200 ms): the
+-- statement's own transaction takes a transaction id, so its commit flushes the WAL, message included (locally: a
+-- synchronous standby is not waited for).
+SELECT CAST(pg_logical_emit_message(false, 'philotes', CAST(? AS text)) AS text) AS lsn,
+       set_config('synchronous_commit', 'local', true) AS flush, txid_current() AS xid
 
--- name: cdc-copy-columns
--- A table's columns in order (generated ones are not published), whether each is in its primary key, and the
--- query that reads them all: no casts, so values arrive in their types' own text forms, as the stream sends them.
-SELECT a.attname AS name, a.atttypid AS type, COALESCE(i.indisprimary, false) AS key,
-       format('SELECT %s FROM %I.%I', string_agg(quote_ident(a.attname), ', ')
-              OVER (ORDER BY a.attnum ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), n.nspname, c.relname) AS query
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_attribute a ON a.attrelid = c.oid
-LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)
-WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-ORDER BY a.attnum
+-- name: cdc-copy-snapshot
+-- The first statement of a copy's transaction: takes its snapshot and says which transactions it does not see.
+-- settling: one of them has committed but is still leaving (waiting for a synchronous standby, say); its commit is
+-- in the stream before the low watermark while the snapshot misses it, so the copy waits and takes another.
+SELECT CAST(txid_snapshot_xmin(s) AS text) AS xmin, CAST(txid_snapshot_xmax(s) AS text) AS xmax,
+       ARRAY(SELECT CAST(x AS text) FROM txid_snapshot_xip(s) AS x) AS xip,
+       EXISTS (SELECT 1 FROM txid_snapshot_xip(s) AS x WHERE txid_status(x) = 'committed') AS settling
+FROM txid_current_snapshot() AS s
+
+-- name: cdc-copy-plan
+-- How a table is copied: its columns in order (generated ones are not published) with their types, its estimated
+-- rows, and the key it is copied in the order of, with the queries that read it. The key is a unique index on
+-- NOT NULL columns that every change of the stream carries: the primary key (REPLICA IDENTITY DEFAULT), the replica
+-- identity index (USING INDEX), or, with REPLICA IDENTITY FULL, the primary key or else the smallest such index.
+-- Without one (key_columns NULL) the table can only be copied whole, in one transaction. The queries select the
+-- columns, then the key's columns again (for the position); first_query reads the first chunk, next_query the one
+-- after a key (a row-value comparison the index answers), full_query everything. No casts on the columns: values
+-- arrive in their types' own text forms, as the stream sends them. identity_key: the key is the replica identity, so
+-- the stream's changes carry exactly its columns as their key.
+WITH t AS (
+    SELECT c.oid, c.relreplident, n.nspname, c.relname, CAST(GREATEST(c.reltuples, 0) AS bigint) AS estimated_rows
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')),
+cols AS (
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) AS list, array_agg(CAST(a.attname AS text) ORDER BY a.attnum) AS names,
+           array_agg(CAST(a.atttypid AS int) ORDER BY a.attnum) AS types
+    FROM t JOIN pg_attribute a ON a.attrelid = t.oid
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+idx AS (
+    SELECT i.indkey, i.indnkeyatts FROM t JOIN pg_index i ON i.indrelid = t.oid
+    WHERE i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+      AND (t.relreplident = 'f' OR (t.relreplident = 'd' AND i.indisprimary) OR (t.relreplident = 'i' AND i.indisreplident))
+      AND NOT EXISTS (SELECT 1 FROM unnest(CAST(i.indkey AS int2[])) AS k(attnum)
+                      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum WHERE NOT a.attnotnull)
+    ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indnkeyatts, i.indexrelid
+    LIMIT 1),
+key AS (
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) AS list,
+           string_agg(format('CAST(? AS %s)', format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY k.ord) AS params,
+           array_agg(CAST(a.attname AS text) ORDER BY k.ord) AS names
+    FROM t CROSS JOIN idx CROSS JOIN LATERAL unnest(CAST(idx.indkey AS int2[])) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+    WHERE k.ord <= idx.indnkeyatts)
+SELECT t.estimated_rows, cols.names AS column_names, cols.types AS column_types, key.names AS key_columns,
+       t.relreplident IN ('d', 'i') AS identity_key,
+       format('SELECT %s, %s FROM %I.%I ORDER BY %s LIMIT ?', cols.list, key.list, t.nspname, t.relname, key.list) AS first_query,
+       format('SELECT %s, %s FROM %I.%I WHERE (%s) > (%s) ORDER BY %s LIMIT ?', cols.list, key.list, t.nspname, t.relname, key.list,
+              key.params, key.list) AS next_query,
+       format('SELECT %s FROM %I.%I', cols.list, t.nspname, t.relname) AS full_query
+FROM t CROSS JOIN cols LEFT JOIN key ON true
+WHERE cols.names IS NOT NULL
+

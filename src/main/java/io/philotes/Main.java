@@ -190,6 +190,7 @@ public final class Main {
                 .post("/api/v1/pipelines/{id}/tables", PIPELINES_WRITE, pipelines::addTable)
                 .get("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_READ, pipelines::table)
                 .patch("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_WRITE, pipelines::changeTable)
+                .post("/api/v1/pipelines/{id}/tables/{mapping_id}/resnapshot", PIPELINES_WRITE, pipelines::resnapshotTable)
                 .delete("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_WRITE, pipelines::removeTable);
     }
 }

@@ -13,7 +13,9 @@ final class Batch {
     private final StreamState stored;
     private final int maxEvents;
     private final long maxBytes;
+    private final CopyWindow window;
     private List<ChangeEvent> events = new ArrayList<>();
+    private List<CopyProgress> progress = new ArrayList<>();
     private long bytes;
     private long lastCommitLsn;
     private long confirmedLsn;
@@ -31,11 +33,13 @@ final class Batch {
      * @param stored    the stream as stored
      * @param maxEvents events per batch at most
      * @param maxBytes  bytes per batch at most (about: {@link ChangeEvent#bytes()})
+     * @param window    where copies of tables meet the stream, or null when none are taken
      */
-    Batch(StreamState stored, int maxEvents, long maxBytes) {
+    Batch(StreamState stored, int maxEvents, long maxBytes, CopyWindow window) {
         this.stored = stored;
         this.maxEvents = maxEvents;
         this.maxBytes = maxBytes;
+        this.window = window;
         this.lastCommitLsn = stored.lastCommitLsn();
         this.confirmedLsn = Math.max(stored.confirmedLsn(), stored.startLsn());
     }
@@ -81,9 +85,41 @@ final class Batch {
             inTransaction += drop;
             added -= drop;
         }
+        if (window != null) {
+            // Before counting: events a copy of the whole table already holds are dropped, and never count as stored.
+            int size = events.size();
+            window.observe(events, size - added);
+            added -= size - events.size();
+        }
         inTransaction += added;
         for (int i = events.size() - added; i < events.size(); i++) {
             bytes += events.get(i).bytes();
+        }
+        if (window != null && message instanceof PgOutput.LogicalMessage m) {
+            int size = events.size();
+            window.watermark(m, lsn, events, progress);
+            for (int i = size; i < events.size(); i++) {
+                bytes += events.get(i).bytes();
+            }
+        }
+    }
+
+    /**
+     * Adds rows of a table copied at the current position (between transactions).
+     *
+     * @param copied   the rows' events
+     * @param progress how far the copy is once they are stored, or null
+     */
+    void addCopied(List<ChangeEvent> copied, CopyProgress progress) {
+        if (!hasWork()) {
+            firstTakenAt = System.nanoTime();
+        }
+        for (ChangeEvent e : copied) {
+            events.add(e);
+            bytes += e.bytes();
+        }
+        if (progress != null) {
+            this.progress.add(progress);
         }
     }
 
@@ -109,7 +145,7 @@ final class Batch {
     }
 
     boolean hasWork() {
-        return !events.isEmpty() || moved;
+        return !events.isEmpty() || !progress.isEmpty() || moved;
     }
 
     long firstTakenAt() {
@@ -126,9 +162,10 @@ final class Batch {
             return null;
         }
         boolean partial = inTransaction > 0 && !skipping;
-        Chunk chunk = new Chunk(events, new EventStore.Position(lastCommitLsn, confirmedLsn, partial ? transactionLsn : 0,
-                                                                partial ? inTransaction : 0, true));
+        Chunk chunk = new Chunk(events, progress, new EventStore.Position(lastCommitLsn, confirmedLsn, partial ? transactionLsn : 0,
+                                                                          partial ? inTransaction : 0));
         events = new ArrayList<>(Math.min(maxEvents, Math.max(16, events.size())));
+        progress = new ArrayList<>();
         bytes = 0;
         moved = false;
         return chunk;

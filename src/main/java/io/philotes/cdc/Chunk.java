@@ -7,7 +7,11 @@ import java.util.List;
  * they are.
  *
  * @param events   the events, in order
+ * @param progress how far copies are once they are stored
  * @param position the position after them
  */
-record Chunk(List<ChangeEvent> events, EventStore.Position position) {
+record Chunk(List<ChangeEvent> events, List<CopyProgress> progress, EventStore.Position position) {
+    Chunk(List<ChangeEvent> events, EventStore.Position position) {
+        this(events, List.of(), position);
+    }
 }

@@ -27,6 +27,7 @@ import io.philotes.core.PipelineStatus;
 import io.philotes.db.Database;
 import io.philotes.db.Rows;
 import io.philotes.db.Transactions;
+import io.philotes.source.TableDiscovery.TableName;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
 
@@ -65,12 +66,10 @@ public final class EventStore {
      * @param publication        the publication it reads
      * @param publicationCreated whether the engine made the publication
      * @param startLsn           the slot's consistent point
-     * @param snapshotDone       whether there is no copy to take
      * @return the stream as stored
      * @throws Fenced when another owner took the pipeline over
      */
-    StreamState beginStream(UUID pipelineId, long epoch, String slot, String publication, boolean publicationCreated, long startLsn,
-                            boolean snapshotDone) {
+    StreamState beginStream(UUID pipelineId, long epoch, String slot, String publication, boolean publicationCreated, long startLsn) {
         Map<String, Object> p = new HashMap<>();
         p.put("pipeline_id", pipelineId);
         p.put("epoch", epoch);
@@ -79,7 +78,6 @@ public final class EventStore {
         p.put("slot_created", true);
         p.put("publication_created", publicationCreated);
         p.put("start_lsn", ChangeEvent.lsn(startLsn));
-        p.put("snapshot_done", snapshotDone);
         return db.execute().createNamedGet("stream-begin").params(p).execute().map(EventStore::stream)
                 .orElseThrow(() -> new Fenced(pipelineId, epoch));
     }
@@ -278,12 +276,14 @@ public final class EventStore {
         Position[] next = {pending[0].position()};
         long[] seq = {state.lastSeq()};
         Map<String, Tally> tables = new LinkedHashMap<>();
+        Map<UUID, CopyProgress> copies = new LinkedHashMap<>();
         Instant[] lastEventAt = {null};
         // The rows go to the server as they are encoded, through a small buffer: a chunk is never held twice.
         CopyRows rows = pending[0].events().isEmpty() ? null : out -> {
             BinaryCopy copy = new BinaryCopy(out);
             for (Chunk c = pending[0]; c != null; c = chunks.get()) {
                 pending[0] = null;
+                c.progress().forEach(cp -> copies.merge(cp.mappingId(), cp, EventStore::then));
                 for (ChangeEvent e : c.events()) {
                     copy.row(state.pipelineId(), ++seq[0], e);
                     Tally t = tables.computeIfAbsent(e.schema() + "\u0000" + e.table(), k -> new Tally(e.schema(), e.table()));
@@ -295,7 +295,19 @@ public final class EventStore {
             }
             copy.finish();
         };
+        if (rows == null) {
+            pending[0].progress().forEach(cp -> copies.merge(cp.mappingId(), cp, EventStore::then));
+        }
         transactionAfterCopy(rows, tx -> {
+            for (CopyProgress cp : copies.values()) {
+                Map<String, Object> p = new HashMap<>();
+                p.put("mapping_id", cp.mappingId());
+                p.put("generation", cp.generation());
+                p.put("last_key", cp.lastKey() == null ? null : cp.lastKey().toArray(String[]::new));
+                p.put("rows", cp.rows());
+                p.put("done", cp.done());
+                tx.createNamedUpdate("snapshot-progress").params(p).execute();
+            }
             if (!tables.isEmpty()) {
                 tx.createNamedInsert("table-stats-add").params(Map.of("pipeline_id", state.pipelineId(),
                         "schemas", tables.values().stream().map(t -> t.schema).toArray(String[]::new),
@@ -314,7 +326,6 @@ public final class EventStore {
             p.put("previous_seq", state.lastSeq());
             p.put("epoch", epoch);
             p.put("events", seq[0] - state.lastSeq());
-            p.put("snapshot_done", at.snapshotDone());
             p.put("last_event_at", lastEventAt[0] == null ? null : OffsetDateTime.ofInstant(lastEventAt[0], ZoneOffset.UTC));
             if (tx.createNamedUpdate("stream-advance").params(p).execute() != 1) {
                 throw new Fenced(state.pipelineId(), epoch);
@@ -323,9 +334,62 @@ public final class EventStore {
         });
         Position at = next[0];
         return new StreamState(state.pipelineId(), state.slotName(), state.publicationName(), state.slotCreated(),
-                               state.publicationCreated(), state.startLsn(), at.snapshotDone(), at.lastCommitLsn(), at.confirmedLsn(),
+                               state.publicationCreated(), state.startLsn(), state.needsSlot(), at.lastCommitLsn(), at.confirmedLsn(),
                                at.partialCommitLsn(), at.partialEvents(), seq[0], state.eventsProcessed() + seq[0] - state.lastSeq(),
                                lastEventAt[0] != null ? lastEventAt[0] : state.lastEventAt(), state.slot());
+    }
+
+    /**
+     * The copies a pipeline's runner has to take, oldest request first.
+     *
+     * @param pipelineId the pipeline
+     * @return enabled tables whose copy is pending or was cut short
+     */
+    List<TableCopier.Request> copiesToTake(UUID pipelineId) {
+        try (var rows = db.execute().createNamedQuery("snapshots-to-copy").addParam("pipeline_id", pipelineId).execute()) {
+            return rows.map(r -> new TableCopier.Request(r.column("mapping_id").get(UUID.class), r.column("generation").get(Long.class),
+                    new TableName(Rows.text(r, "source_schema"), Rows.text(r, "source_table")), Rows.strings(r, "last_key"),
+                    r.column("allow_full_copy").get(Boolean.class))).toList();
+        }
+    }
+
+    /**
+     * The tables a pipeline captures now: those it started with and those added while it runs.
+     *
+     * @param pipelineId the pipeline
+     * @return its enabled tables
+     */
+    List<TableName> enabledTables(UUID pipelineId) {
+        try (var rows = db.execute().createNamedQuery("pipeline-enabled-tables").addParam("pipeline_id", pipelineId).execute()) {
+            return rows.map(r -> new TableName(Rows.text(r, "source_schema"), Rows.text(r, "source_table"))).toList();
+        }
+    }
+
+    /**
+     * The generation of a table's copy now: a newer one than a copier's means a user asked for the copy again.
+     *
+     * @param mappingId the table's mapping
+     * @return the generation, or -1 when the mapping is gone or disabled
+     */
+    long copyGeneration(UUID mappingId) {
+        return db.execute().createNamedGet("snapshot-generation").addParam("mapping_id", mappingId).execute()
+                .map(r -> r.column("generation").get(Long.class)).orElse(-1L);
+    }
+
+    void copyBegins(TableCopier.Request copy, long estimatedRows) {
+        db.execute().createNamedUpdate("snapshot-begin").params(Map.of("mapping_id", copy.mappingId(), "generation", copy.generation(),
+                                                                         "rows_estimated", estimatedRows)).execute();
+    }
+
+    /* A copy that failed and will be taken again: the table's status shows why meanwhile. */
+    void copyError(TableCopier.Request copy, String error) {
+        db.execute().createNamedUpdate("snapshot-error").params(Map.of("mapping_id", copy.mappingId(), "generation", copy.generation(),
+                                                                         "error", error)).execute();
+    }
+
+    void copyFailed(TableCopier.Request copy, String error) {
+        db.execute().createNamedUpdate("snapshot-failed").params(Map.of("mapping_id", copy.mappingId(), "generation", copy.generation(),
+                                                                          "error", error)).execute();
     }
 
     /**
@@ -523,7 +587,7 @@ public final class EventStore {
     private static StreamState stream(DbRow r) {
         return new StreamState(r.column("pipeline_id").get(UUID.class), Rows.text(r, "slot_name"), Rows.text(r, "publication_name"),
                                r.column("slot_created").get(Boolean.class), r.column("publication_created").get(Boolean.class),
-                               lsn(r, "start_lsn"), r.column("snapshot_done").get(Boolean.class), lsn(r, "last_commit_lsn"),
+                               lsn(r, "start_lsn"), r.column("needs_slot").get(Boolean.class), lsn(r, "last_commit_lsn"),
                                lsn(r, "confirmed_lsn"), lsn(r, "partial_commit_lsn"), r.column("partial_events").get(Long.class),
                                r.column("last_seq").get(Long.class), r.column("events_processed").get(Long.class),
                                Rows.instant(r, "last_event_at"),
@@ -558,9 +622,17 @@ public final class EventStore {
      * @param confirmedLsn     the LSN to confirm to the source
      * @param partialCommitLsn commit LSN of the transaction stored in part, or 0
      * @param partialEvents    how many of its events are stored
-     * @param snapshotDone     whether the initial copy is stored
      */
-    record Position(long lastCommitLsn, long confirmedLsn, long partialCommitLsn, long partialEvents, boolean snapshotDone) {
+    record Position(long lastCommitLsn, long confirmedLsn, long partialCommitLsn, long partialEvents) {
+    }
+
+    /* Two progress reports of one copy in one transaction: the later one's position, the rows of both. */
+    private static CopyProgress then(CopyProgress earlier, CopyProgress later) {
+        if (earlier.generation() != later.generation()) {
+            return later;
+        }
+        return new CopyProgress(later.mappingId(), later.generation(), later.lastKey() != null ? later.lastKey() : earlier.lastKey(),
+                                earlier.rows() + later.rows(), later.done(), later.chunk());
     }
 
     /** A runner that is no longer its pipeline's owner: another instance took it over. */

@@ -1,9 +1,11 @@
 package io.philotes.cdc;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +21,7 @@ final class EventWriter implements Runnable {
     private final long epoch;
     private final int transactionEvents;
     private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(1);
+    private final Consumer<List<CopyProgress>> stored;
     private volatile StreamState state;
     private volatile Throwable failure;
     private volatile boolean ended;
@@ -30,12 +33,14 @@ final class EventWriter implements Runnable {
      * @param state the stream as stored
      * @param epoch the owner's epoch, checked in every transaction
      * @param transactionEvents events per metadata transaction, once more than one chunk is ready
+     * @param stored            hears of the copy progress of each transaction once it is committed
      */
-    EventWriter(EventStore store, StreamState state, long epoch, int transactionEvents) {
+    EventWriter(EventStore store, StreamState state, long epoch, int transactionEvents, Consumer<List<CopyProgress>> stored) {
         this.store = store;
         this.state = state;
         this.epoch = epoch;
         this.transactionEvents = transactionEvents;
+        this.stored = stored;
     }
 
     @Override
@@ -45,6 +50,9 @@ final class EventWriter implements Runnable {
             while (first != END) {
                 Transaction tx = new Transaction(first);
                 state = store.append(state, tx, epoch);
+                if (!tx.progress.isEmpty()) {
+                    stored.accept(tx.progress);
+                }
                 first = tx.ended ? END : queue.take();
             }
         } catch (RuntimeException | Error e) {
@@ -107,6 +115,7 @@ final class EventWriter implements Runnable {
 
     /* The chunks of one transaction: the first, then those already queued, up to the number of events. */
     private final class Transaction implements Supplier<Chunk> {
+        private final List<CopyProgress> progress = new ArrayList<>();
         private Chunk first;
         private long events;
         private boolean ended;
@@ -121,6 +130,7 @@ final class EventWriter implements Runnable {
                 Chunk c = first;
                 first = null;
                 events += c.events().size();
+                progress.addAll(c.progress());
                 return c;
             }
             if (ended || events >= transactionEvents) {
@@ -133,6 +143,7 @@ final class EventWriter implements Runnable {
             }
             if (next != null) {
                 events += next.events().size();
+                progress.addAll(next.progress());
             }
             return next;
         }

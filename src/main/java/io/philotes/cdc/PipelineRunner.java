@@ -5,13 +5,15 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.philotes.db.DatabaseErrors;
 import io.philotes.source.SourceConnector;
 import io.philotes.source.SourceFailure;
+import io.philotes.source.TableDiscovery.TableName;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -19,15 +21,15 @@ import org.postgresql.replication.ReplicationSlotInfo;
 
 /**
  * Runs one pipeline for one owner (an epoch) until it is stopped: sets up its publication and slot on the
- * source (with the initial copy from the slot's exported snapshot, {@link InitialCopy}), then reads the slot's
- * changes into {@link Batch}es that an {@link EventWriter} stores, confirming to the source only what is stored.
+ * source, then reads the slot's changes into {@link Batch}es that an {@link EventWriter} stores, confirming to the
+ * source only what is stored. Beside the stream, a {@link TableCopier} copies the tables that need it, in chunks
+ * whose rows the stream emits at their watermarks ({@link CopyWindow}).
  * A failure puts the pipeline in {@code error} with the cause and is retried with capped exponential backoff
  * and jitter; when the cause is gone the pipeline is {@code running} again by itself. A runner whose pipeline
  * another instance took over ends at its next write.
  */
 final class PipelineRunner implements Runnable {
     private static final System.Logger LOG = System.getLogger(PipelineRunner.class.getName());
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /* A stream without a message for this long is quiet: what it read is stored, and it polls less often. */
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long IDLE_POLL_MILLIS = 2;
@@ -37,6 +39,8 @@ final class PipelineRunner implements Runnable {
     private static final long CONFIRM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /* How often what the runner saw of its slot is written down for status and metrics. */
     private static final long RECORD_SLOT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /* pgoutput sends logical decoding messages (the watermarks of table copies) from this major version on. */
+    private static final int MESSAGES_VERSION = 14;
 
     private final PipelineSpec spec;
     private final SourceConnector connector;
@@ -47,7 +51,7 @@ final class PipelineRunner implements Runnable {
     private final long epoch;
     private volatile boolean stopping;
     private volatile Stop reason;
-    private volatile InitialCopy copy;
+    private volatile TableCopier copier;
     private volatile long sourceWalLsn;
     private int failures;
 
@@ -81,7 +85,7 @@ final class PipelineRunner implements Runnable {
             reason = why;
         }
         stopping = true;
-        InitialCopy c = copy;
+        TableCopier c = copier;
         if (c != null) {
             c.cancel();
         }
@@ -103,7 +107,7 @@ final class PipelineRunner implements Runnable {
                 String cause = describe(e);
                 LOG.log(System.Logger.Level.WARNING, "Pipeline {0} failed (attempt {1}): {2}", spec.name(), failures, cause);
                 report(() -> status.error(spec.id(), epoch, cause));
-                sleep(backoff(failures).toMillis());
+                sleep(Pause.backoff(failures).toMillis());
             }
         }
         if (reason == Stop.USER) {
@@ -131,18 +135,17 @@ final class PipelineRunner implements Runnable {
              Connection replication = connector.connect(spec.source(), address, timeout, true)) {
             objects.sameTextForms(sql);
             objects.sameTextForms(replication);
+            if (sql.getMetaData().getDatabaseMajorVersion() < MESSAGES_VERSION) {
+                throw new StreamFailure("PostgreSQL " + sql.getMetaData().getDatabaseProductVersion() + " does not send logical decoding"
+                        + " messages through pgoutput, which table copies use as their watermarks: upgrade the source to PostgreSQL "
+                        + MESSAGES_VERSION + " or later");
+            }
             StreamState state = store.stream(spec.id()).orElse(null);
-            String publication = publication(sql);
-            if (state == null || !state.snapshotDone()) {
-                if (state != null) {
-                    // The exported snapshot of a copy cut short is gone: it is taken again, from a new slot; its events
-                    // follow those already stored, numbered on.
-                    LOG.log(System.Logger.Level.INFO, "Pipeline {0}: taking the initial copy (again, from a new slot)", spec.name());
-                }
-                state = createSlot(sql, replication, publication);
-                if (stopping) {
-                    return;
-                }
+            // Read at every session: a table added while the pipeline ran must stay in its publication.
+            List<TableName> tables = store.enabledTables(spec.id());
+            String publication = publication(sql, tables);
+            if (state == null || state.needsSlot()) {
+                state = createSlot(sql, replication, publication, state, tables);
             } else {
                 checkSlot(sql, state);
             }
@@ -152,6 +155,8 @@ final class PipelineRunner implements Runnable {
                     .withStartPosition(LogSequenceNumber.valueOf(from))
                     .withSlotOption("proto_version", "1")
                     .withSlotOption("publication_names", state.publicationName())
+                    // The watermarks of table copies (logical decoding messages, PostgreSQL 14 and later).
+                    .withSlotOption("messages", "true")
                     .withStatusInterval(10, TimeUnit.SECONDS)
                     // The source hears only of positions this runner stored, never of ones pgjdbc saw in keepalives.
                     .withAutomaticFlush(false)
@@ -160,7 +165,17 @@ final class PipelineRunner implements Runnable {
             failures = 0;
             LOG.log(System.Logger.Level.INFO, "Pipeline {0} is streaming from slot {1} at {2}", spec.name(), state.slotName(),
                     ChangeEvent.lsn(from));
-            read(stream, state, sql);
+            CopyWindow window = new CopyWindow(spec.id(), epoch);
+            TableCopier c = new TableCopier(spec, tables, connector, address, timeout, store, objects, window, () -> stopping);
+            Thread copying = Thread.ofVirtual().name("philotes-copy-" + spec.name()).start(c);
+            copier = c;
+            try {
+                read(stream, state, sql, window, c);
+            } finally {
+                copier = null;
+                c.close();
+                join(copying);
+            }
         }
     }
 
@@ -172,10 +187,10 @@ final class PipelineRunner implements Runnable {
      * tables the pipeline does not capture), that position is stored too, then confirmed, so a quiet pipeline
      * never holds its source's WAL. The source hears only of what is stored.
      */
-    private void read(PGReplicationStream stream, StreamState stored, Connection sql) throws SQLException {
+    private void read(PGReplicationStream stream, StreamState stored, Connection sql, CopyWindow window, TableCopier copier) throws SQLException {
         Changes changes = new Changes();
-        Batch batch = new Batch(stored, spec.batchSize(), spec.batchBytes());
-        EventWriter writer = new EventWriter(store, stored, epoch, spec.batchSize());
+        Batch batch = new Batch(stored, spec.batchSize(), spec.batchBytes(), window);
+        EventWriter writer = new EventWriter(store, stored, epoch, spec.batchSize(), window::stored);
         Thread writing = Thread.ofVirtual().name("philotes-store-" + spec.name()).start(writer);
         long confirmed = stored.confirmedLsn();
         long lastMessage = System.nanoTime();
@@ -198,6 +213,9 @@ final class PipelineRunner implements Runnable {
                 long now = System.nanoTime();
                 if (message != null) {
                     batch.take(PgOutput.decode(message), stream.getLastReceiveLSN().asLong(), changes);
+                    if (window.fullCopyDue() != null) {
+                        copier.fullCopy(batch, writer, stream);
+                    }
                     lastMessage = now;
                     if (batch.full()) {
                         writer.submit(batch.cut());
@@ -262,7 +280,7 @@ final class PipelineRunner implements Runnable {
     }
 
     /* The publication the pipeline reads: the source's named one as it is, or the pipeline's own, kept to its tables. */
-    private String publication(Connection c) throws SQLException {
+    private String publication(Connection c, List<TableName> tables) throws SQLException {
         String named = spec.source().publicationName();
         if (named != null) {
             if (!objects.publicationExists(c, named)) {
@@ -270,33 +288,30 @@ final class PipelineRunner implements Runnable {
             }
             return named;
         }
-        objects.ensurePublication(c, spec.ownName(), spec.tables());
+        objects.ensurePublication(c, spec.ownName(), tables);
         return spec.ownName();
     }
 
     /*
-     * A new slot, and the initial copy from its exported snapshot (unless the pipeline says never). A slot left by
-     * an earlier start is dropped first, only while this runner is still the pipeline's owner.
+     * A new slot: a first start, or a resnapshot dropped the last one. A slot left by an earlier start is dropped
+     * first, only while this runner is still the pipeline's owner. Where events were stored before, a truncate of
+     * every table comes first: they may hold rows deleted in the gap, and replaying the events must give the
+     * source's rows; the copies (every table is pending) follow.
      */
-    private StreamState createSlot(Connection sql, Connection replication, String publication) throws SQLException {
+    private StreamState createSlot(Connection sql, Connection replication, String publication, StreamState before, List<TableName> tables)
+            throws SQLException {
         String slot = spec.ownName();
         store.requireOwner(spec.id(), epoch);
         objects.dropSlot(sql, slot);
         ReplicationSlotInfo info = replication.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot().logical()
                 .withSlotName(slot).withOutputPlugin("pgoutput").make();
         long start = info.getConsistentPoint().asLong();
-        StreamState state = store.beginStream(spec.id(), epoch, slot, publication, spec.source().publicationName() == null, start,
-                                              !spec.snapshot());
-        if (spec.snapshot()) {
-            InitialCopy c = new InitialCopy(objects, sql, store, spec, epoch, () -> stopping);
-            copy = c;
-            try {
-                if (!stopping) {
-                    state = c.copy(state, info.getSnapshotName(), start);
-                }
-            } finally {
-                copy = null;
-            }
+        StreamState state = store.beginStream(spec.id(), epoch, slot, publication, spec.source().publicationName() == null, start);
+        if (before != null && state.lastSeq() > 0) {
+            Instant now = Instant.now();
+            List<ChangeEvent> truncates = tables.stream()
+                    .map(t -> new ChangeEvent(start, start, null, now, t.schema(), t.table(), "truncate", null, null, null)).toList();
+            state = store.append(state, truncates, new EventStore.Position(0, 0, 0, 0), epoch);
         }
         return state;
     }
@@ -358,23 +373,9 @@ final class PipelineRunner implements Runnable {
         return DatabaseErrors.message(e).replace('\n', ' ');
     }
 
-    private static Duration backoff(int failures) {
-        long base = Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(failures - 1, 10));
-        return Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
-    }
-
     /* Sleeps in short steps unless stopped; false when the runner should stop. */
     private boolean sleep(long millis) {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        try {
-            while (!stopping && System.nanoTime() < end) {
-                Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        return !stopping;
+        return Pause.sleep(millis, () -> stopping);
     }
 
     /** A source that cannot be streamed from as it is (a publication or slot missing, a slot lost). */

@@ -38,6 +38,17 @@ final class ReplicationObjects {
         }
     }
 
+    boolean publishes(Connection c, String publication, TableName table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.sql("cdc-publication-has-table"))) {
+            ps.setString(1, publication);
+            ps.setString(2, table.schema());
+            ps.setString(3, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /* Makes the pipeline's own publication publish exactly its tables. */
     void ensurePublication(Connection c, String name, List<TableName> tables) throws SQLException {
         Array schemas = c.createArrayOf("text", tables.stream().map(TableName::schema).toArray());

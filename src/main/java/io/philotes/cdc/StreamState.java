@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param slotCreated        whether the engine created the slot (and drops it with the pipeline)
  * @param publicationCreated whether the engine created the publication (and drops it with the pipeline)
  * @param startLsn           the slot's consistent point
- * @param snapshotDone       whether the initial copy is stored (or was not wanted)
+ * @param needsSlot          whether the next start must create a new slot (a resnapshot dropped it), copying every table
  * @param lastCommitLsn      commit LSN of the last transaction stored whole, or 0
  * @param confirmedLsn       the LSN confirmed to the source, or 0
  * @param partialCommitLsn   commit LSN of a transaction stored in part, or 0
@@ -23,7 +23,7 @@ import java.util.UUID;
  * @param slot               the slot on the source as last seen
  */
 public record StreamState(UUID pipelineId, String slotName, String publicationName, boolean slotCreated, boolean publicationCreated,
-                          long startLsn, boolean snapshotDone, long lastCommitLsn, long confirmedLsn, long partialCommitLsn,
+                          long startLsn, boolean needsSlot, long lastCommitLsn, long confirmedLsn, long partialCommitLsn,
                           long partialEvents, long lastSeq, long eventsProcessed, Instant lastEventAt, SlotSeen slot) {
     /**
      * A pipeline's slot on its source, as its runner (or, while it is stopped, the supervisor) last saw it.

@@ -1,7 +1,10 @@
 package io.philotes.db;
 
+import java.sql.Array;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 
 import io.helidon.dbclient.DbRow;
 
@@ -45,5 +48,21 @@ public final class Rows {
      */
     public static Long number(DbRow row, String column) {
         return row.column(column).asOptional().map(v -> ((Number) v).longValue()).orElse(null);
+    }
+
+    /**
+     * A text array column.
+     *
+     * @param row    the row
+     * @param column the column
+     * @return its elements, or null when it is NULL
+     */
+    public static List<String> strings(DbRow row, String column) {
+        Array array = row.column(column).get(Array.class);
+        try {
+            return array == null ? null : List.of((String[]) array.getArray());
+        } catch (SQLException e) {
+            throw new IllegalStateException("Column " + column + " holds an unreadable array: " + e.getMessage(), e);
+        }
     }
 }

@@ -3,8 +3,11 @@ package io.philotes.pipeline;
 import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import io.philotes.cdc.ChangeEvent;
@@ -14,6 +17,7 @@ import io.philotes.core.ApiRequest;
 import io.philotes.core.ApiResponse;
 import io.philotes.core.JsonText;
 import io.philotes.core.PipelineStatus;
+import io.philotes.source.TableDiscovery.TableName;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -92,13 +96,20 @@ public final class PipelineHandler {
         }
         s.stream().ifPresent(st -> b.add("slot", slot(st)));
         b.add("owner_epoch", p.ownerEpoch());
-        JsonArrayBuilder tables = JsonText.array();
+        // Every enabled table with its copy, and any other table events were stored for, in name order.
+        Map<TableName, JsonObjectBuilder> byTable = new TreeMap<>(Comparator.comparing(TableName::schema).thenComparing(TableName::table));
+        for (TableSnapshot t : s.snapshots()) {
+            byTable.put(new TableName(t.schema(), t.table()), JsonText.object().add("schema", t.schema()).add("table", t.table())
+                    .add("mapping_id", t.mappingId().toString()).add("events_processed", 0).add("snapshot", snapshot(t)));
+        }
         for (EventStore.TableStat t : s.tables()) {
-            JsonObjectBuilder table = JsonText.object().add("schema", t.schema()).add("table", t.table())
+            JsonObjectBuilder table = byTable.computeIfAbsent(new TableName(t.schema(), t.table()),
+                                                               k -> JsonText.object().add("schema", t.schema()).add("table", t.table()))
                     .add("events_processed", t.eventsProcessed());
             JsonText.optional(table, "last_event_at", t.lastEventAt());
-            tables.add(table);
         }
+        JsonArrayBuilder tables = JsonText.array();
+        byTable.values().forEach(tables::add);
         JsonArrayBuilder warnings = JsonText.array();
         s.warnings().forEach(w -> warnings.add(JsonText.object().add("code", w.code()).add("message", w.message())));
         return ApiResponse.ok(b.add("tables", tables).add("warnings", warnings).build());
@@ -171,6 +182,26 @@ public final class PipelineHandler {
         MappingDraft draft = MappingDraft.parse(req.body(), MappingDraft.Mode.CHANGE);
         PipelineService.MappingChange changed = service.changeTable(id, mappingId, draft);
         return ApiResponse.ok(mapping(changed.mapping(), changed.warnings()));
+    }
+
+    public ApiResponse resnapshotTable(ApiRequest req) {
+        TableSnapshot s = service.resnapshotTable(id(req), req.pathId("mapping_id"));
+        return new ApiResponse(202, JsonText.object().add("message", "copy requested: a running pipeline copies the table beside its stream"
+                + " (see its snapshot in the pipeline's status); a stopped one at its next start").add("table", snapshot(s)).build(), null,
+                OptionalInt.empty());
+    }
+
+    /* A table's copy as status and the resnapshot answer show it. */
+    static JsonObjectBuilder snapshot(TableSnapshot s) {
+        JsonObjectBuilder b = JsonText.object().add("mapping_id", s.mappingId().toString()).add("schema", s.schema()).add("table", s.table())
+                .add("state", s.state()).add("rows_copied", s.rowsCopied());
+        if (s.rowsEstimated() != null) {
+            b.add("rows_estimated", s.rowsEstimated());
+        }
+        JsonText.optional(b, "started_at", s.startedAt());
+        JsonText.optional(b, "finished_at", s.finishedAt());
+        JsonText.optional(b, "error", s.error());
+        return b;
     }
 
     public ApiResponse removeTable(ApiRequest req) {

@@ -139,6 +139,27 @@ public final class PipelineRepository {
         tx.createNamedDelete("mapping-delete").params(Map.of("pipeline_id", pipelineId, "id", id)).execute();
     }
 
+    /* After a change of mappings, in its transaction: every enabled table has a copy state, and no disabled one. */
+    void syncSnapshots(DbExecute tx, UUID pipelineId) {
+        tx.createNamedInsert("snapshots-sync").addParam("pipeline_id", pipelineId).execute();
+    }
+
+    Optional<TableSnapshot> requestSnapshot(DbExecute tx, UUID mappingId) {
+        return tx.createNamedGet("snapshot-request").addParam("mapping_id", mappingId).execute().map(PipelineRepository::snapshot);
+    }
+
+    List<TableSnapshot> snapshots(UUID pipelineId) {
+        try (var rows = db.execute().createNamedQuery("snapshots-by-pipeline").addParam("pipeline_id", pipelineId).execute()) {
+            return rows.map(PipelineRepository::snapshot).toList();
+        }
+    }
+
+    private static TableSnapshot snapshot(DbRow r) {
+        return new TableSnapshot(r.column("mapping_id").get(UUID.class), Rows.text(r, "source_schema"), Rows.text(r, "source_table"),
+                                 Rows.text(r, "state"), r.column("rows_copied").get(Long.class), Rows.number(r, "rows_estimated"),
+                                 Rows.instant(r, "started_at"), Rows.instant(r, "finished_at"), Rows.text(r, "error"));
+    }
+
     private static Optional<Pipeline> one(DbExecute tx, String statement, Map<String, ?> params) {
         return tx.createNamedGet(statement).params(params).execute().map(PipelineRepository::pipeline);
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -76,6 +77,7 @@ public final class PipelineService {
                 Pipeline p = repository.insert(tx, new Pipeline(id, d.name(), d.sourceId(), PipelineStatus.STOPPED, config, null, null, null, null,
                                                                 null, 1, 0));
                 repository.replaceMappings(tx, id, tables);
+                repository.syncSnapshots(tx, id);
                 return p;
             });
         } catch (RuntimeException e) {
@@ -108,6 +110,7 @@ public final class PipelineService {
                 }
                 if (d.tables() != null) {
                     repository.replaceMappings(tx, id, d.tables());
+                    repository.syncSnapshots(tx, id);
                 }
                 return repository.update(tx, id, d.name() != null ? d.name() : current.name(),
                                          d.config() != null ? d.config() : current.config());
@@ -271,7 +274,7 @@ public final class PipelineService {
             lag = engine.lagBytes(id, Math.max(st.confirmedLsn(), st.startLsn()), st.slot().sourceWalLsn());
             warnings.addAll(slotWarnings(p, st));
         }
-        return new Status(p, stream, events.tableStats(id), lag, events.bounds(id), warnings);
+        return new Status(p, stream, events.tableStats(id), repository.snapshots(id), lag, events.bounds(id), warnings);
     }
 
     /* What an operator should know about the slot: WAL piling up on the source, or the slot near its loss. */
@@ -320,10 +323,8 @@ public final class PipelineService {
     }
 
     private PipelineSpec spec(Pipeline p) {
-        List<TableName> tables = repository.mappings(p.id()).stream().filter(TableMapping::enabled)
-                .map(m -> new TableName(m.schema(), m.table())).toList();
-        boolean snapshot = !"never".equals(p.config().getString("snapshot", "initial"));
-        return new PipelineSpec(p.id(), p.name(), p.sourceId(), sources.spec(p.sourceId()), tables, snapshot, BATCH_SIZE, batchBytes());
+        int chunk = p.config().containsKey("snapshot_chunk") ? p.config().getInt("snapshot_chunk") : ConfigKeys.DEFAULT_CHUNK;
+        return new PipelineSpec(p.id(), p.name(), p.sourceId(), sources.spec(p.sourceId()), chunk, BATCH_SIZE, batchBytes());
     }
 
     /*
@@ -352,13 +353,21 @@ public final class PipelineService {
         return repository.mapping(id, mappingId).orElseThrow(() -> mappingNotFound(id, mappingId));
     }
 
+    /*
+     * Adds a table; also to a running pipeline, whose runner adds it to its publication and copies it beside the
+     * stream (it looks for new copies every second): the table's changes are captured from the copy's first watermark on.
+     */
     MappingChange addTable(UUID id, MappingDraft d) {
         Changed changed;
         try {
             changed = repository.transaction(tx -> {
-                Pipeline current = editable(tx, id, OptionalInt.empty(), "changed");
+                Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
+                if (current.status() == PipelineStatus.STOPPING) {
+                    throw ApiException.conflict("Pipeline " + current.name() + " is stopping; add the table once it stopped");
+                }
                 TableMapping m = repository.insertMapping(tx, id, d.schema(), d.table(), d.enabled() == null || d.enabled(),
                                                           d.config() == null ? JsonValue.EMPTY_JSON_OBJECT : d.config());
+                repository.syncSnapshots(tx, id);
                 return new Changed(repository.update(tx, id, current.name(), current.config()), m);
             });
         } catch (RuntimeException e) {
@@ -371,12 +380,54 @@ public final class PipelineService {
         return new MappingChange(changed.mapping(), warnings(changed.pipeline(), List.of(changed.mapping())));
     }
 
+    /*
+     * A new copy of one table, while the pipeline runs or not (a stopped one copies it at its next start). A copy of
+     * that table in progress starts over. A table that cannot be read in chunks needs allow_full_copy; when the source
+     * cannot be asked, the request is taken, and a table found unchunkable then shows failed with the reason.
+     */
+    TableSnapshot resnapshotTable(UUID id, UUID mappingId) {
+        Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
+        TableMapping m = repository.mapping(id, mappingId).orElseThrow(() -> mappingNotFound(id, mappingId));
+        if (!m.enabled()) {
+            throw ApiException.conflict("Table " + new TableName(m.schema(), m.table()) + " is disabled in pipeline " + p.name()
+                    + "; enable it (PATCH its mapping with \"enabled\": true), which copies it");
+        }
+        if (!m.config().getBoolean("allow_full_copy", false)) {
+            unchunkable(p, m).ifPresent(issue -> {
+                throw ApiException.conflict("Table " + new TableName(m.schema(), m.table()) + " cannot be copied in chunks: " + issue);
+            });
+        }
+        return repository.transaction(tx -> {
+            repository.lock(tx, id).orElseThrow(() -> notFound(id));
+            return repository.requestSnapshot(tx, mappingId).orElseThrow(() -> mappingNotFound(id, mappingId));
+        });
+    }
+
+    /* Why the source says a table cannot be copied in chunks, if it says so. */
+    private Optional<String> unchunkable(Pipeline p, TableMapping m) {
+        try {
+            return sources.findTables(p.sourceId(), List.of(new TableName(m.schema(), m.table()))).stream()
+                    .map(TableDiscovery.Table::snapshotIssue).filter(Objects::nonNull).findFirst();
+        } catch (SourceFailure | ApiException e) {
+            return Optional.empty();
+        }
+    }
+
+    List<TableSnapshot> snapshots(UUID id) {
+        return repository.snapshots(id);
+    }
+
+    /* A mapping's config (allow_full_copy) may change while the pipeline runs; enabling or disabling it may not. */
     MappingChange changeTable(UUID id, UUID mappingId, MappingDraft d) {
         Changed changed = repository.transaction(tx -> {
-            Pipeline current = editable(tx, id, OptionalInt.empty(), "changed");
+            Pipeline current = repository.lock(tx, id).orElseThrow(() -> notFound(id));
             TableMapping m = repository.mapping(tx, id, mappingId).orElseThrow(() -> mappingNotFound(id, mappingId));
+            if (d.enabled() != null && d.enabled() != m.enabled()) {
+                editable(tx, id, OptionalInt.empty(), "changed");
+            }
             TableMapping next = repository.updateMapping(tx, new TableMapping(m.id(), id, m.schema(), m.table(),
                     d.enabled() != null ? d.enabled() : m.enabled(), d.config() != null ? d.config() : m.config(), m.createdAt()));
+            repository.syncSnapshots(tx, id);
             return new Changed(repository.update(tx, id, current.name(), current.config()), next);
         });
         return new MappingChange(changed.mapping(), warnings(changed.pipeline(), List.of(changed.mapping())));
@@ -410,6 +461,9 @@ public final class PipelineService {
      */
     private List<Warning> warnings(Pipeline pipeline, List<TableMapping> mappings) {
         List<TableName> wanted = mappings.stream().filter(TableMapping::enabled).map(m -> new TableName(m.schema(), m.table())).toList();
+        boolean copies = !"never".equals(pipeline.config().getString("snapshot", "initial"));
+        Map<TableName, Boolean> fullCopyAllowed = new HashMap<>();
+        mappings.forEach(m -> fullCopyAllowed.put(new TableName(m.schema(), m.table()), m.config().getBoolean("allow_full_copy", false)));
         if (wanted.isEmpty()) {
             return List.of();
         }
@@ -433,6 +487,8 @@ public final class PipelineService {
                         + " the pipeline cannot start until it does", name.schema(), name.table()));
             } else if (!t.cdcReady()) {
                 warnings.add(new Warning("table_not_cdc_ready", "Table " + name + ": " + t.cdcIssue(), name.schema(), name.table()));
+            } else if (copies && t.snapshotIssue() != null && !fullCopyAllowed.get(name)) {
+                warnings.add(new Warning("table_copy_unchunkable", "Table " + name + ": " + t.snapshotIssue(), name.schema(), name.table()));
             }
         }
         return warnings;
@@ -485,11 +541,13 @@ public final class PipelineService {
      * @param pipeline the pipeline
      * @param stream   its stream, once it ever started
      * @param tables   per-table counters
+     * @param snapshots the copies of the enabled tables
      * @param lagBytes how far the stored position is behind the source's WAL as last seen, or null
      * @param bounds   the events kept
      * @param warnings what the slot's state calls for
      */
-    record Status(Pipeline pipeline, Optional<StreamState> stream, List<EventStore.TableStat> tables, Long lagBytes, EventStore.Bounds bounds,
+    record Status(Pipeline pipeline, Optional<StreamState> stream, List<EventStore.TableStat> tables, List<TableSnapshot> snapshots, Long lagBytes,
+                  EventStore.Bounds bounds,
                   List<Warning> warnings) {
     }
 

@@ -32,8 +32,10 @@ import io.philotes.source.ConnectionReport.Status;
  */
 public final class ConnectionTester {
     static final List<String> CHECKS = List.of("host_policy", "connect", "authenticate", "server_version", "wal_level",
-            "replication_privilege", "replication_slots_free", "wal_senders_free", "publication", "slot");
+            "replication_privilege", "copy_watermarks", "replication_slots_free", "wal_senders_free", "publication", "slot");
     private static final int MIN_VERSION = 120000;
+    /* pgoutput sends logical decoding messages (the watermarks of table copies) from PostgreSQL 14 on. */
+    private static final int MESSAGES_VERSION = 140000;
 
     private final SourceConnector connector;
     private final SqlStatements sql;
@@ -149,7 +151,7 @@ public final class ConnectionTester {
             Map<String, Object> server = step("server_version", () -> {
                 Map<String, Object> row = new LinkedHashMap<>();
                 c.namedGet("check-server").orElseThrow().forEach(column -> row.put(column.name(), column.asOptional().orElse(null)));
-                int versionNum = ((Number) row.get("version_num")).intValue();
+                int versionNum = versionNumber(row);
                 String version = String.valueOf(row.get("server_version"));
                 synchronized (this) {
                     serverInfo.put("version", String.valueOf(row.get("version")));
@@ -178,6 +180,9 @@ public final class ConnectionTester {
                     ? pass("replication_privilege", "role " + spec.username() + " may replicate", "true", "true")
                     : fail("replication_privilege", "role " + spec.username() + " has neither REPLICATION nor SUPERUSER", "false", "true",
                            "ALTER ROLE " + TableDiscovery.TableName.quote(spec.username()) + " WITH REPLICATION;"));
+            timed("copy_watermarks", () -> copyWatermarks(versionNumber(server), String.valueOf(server.get("server_version")),
+                                                            Boolean.TRUE.equals(server.get("can_emit_message")),
+                                                            String.valueOf(server.get("emit_message_function"))));
             int maxSlots = ((Number) server.get("max_slots")).intValue();
             int usedSlots = ((Number) server.get("used_slots")).intValue();
             timed("replication_slots_free", () -> maxSlots > usedSlots
@@ -195,6 +200,27 @@ public final class ConnectionTester {
                            "ALTER SYSTEM SET max_wal_senders = " + (maxSenders + 4) + "; -- then restart PostgreSQL"));
             timed("publication", () -> isolated(() -> publication(c)));
             timed("slot", () -> isolated(() -> slot(c)));
+        }
+
+        /*
+         * Table copies are read in chunks between watermarks that travel through the replication stream: logical
+         * decoding messages, which pgoutput sends from PostgreSQL 14 on and which the role must be allowed to write.
+         */
+        private Check copyWatermarks(int versionNum, String version, boolean canEmit, String function) {
+            if (versionNum < MESSAGES_VERSION) {
+                return fail("copy_watermarks", "PostgreSQL " + version + " does not send logical decoding messages through pgoutput, which"
+                            + " table copies use as their watermarks", version, ">= 14", "Upgrade the source to PostgreSQL 14 or newer");
+            }
+            return canEmit
+                    ? pass("copy_watermarks", "role " + spec.username() + " may write the watermarks of table copies (" + function + ")",
+                           "EXECUTE", "EXECUTE")
+                    : fail("copy_watermarks", "role " + spec.username() + " may not execute " + function + ", which writes the watermarks"
+                           + " of table copies", "no EXECUTE", "EXECUTE", "GRANT EXECUTE ON FUNCTION " + function + " TO "
+                           + TableDiscovery.TableName.quote(spec.username()) + ";");
+        }
+
+        private static int versionNumber(Map<String, Object> server) {
+            return ((Number) server.get("version_num")).intValue();
         }
 
         /*

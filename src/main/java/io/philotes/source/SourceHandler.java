@@ -136,6 +136,8 @@ public final class SourceHandler {
                 .add("size_bytes", t.sizeBytes())
                 .add("cdc_ready", t.cdcReady());
         JsonText.optional(b, "cdc_issue", t.cdcIssue());
+        b.add("snapshot_key", JsonText.array(t.snapshotKey()));
+        JsonText.optional(b, "snapshot_issue", t.snapshotIssue());
         return b.build();
     }
 }

@@ -1,7 +1,6 @@
 package io.philotes.source;
 
 import java.net.InetAddress;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -111,19 +110,12 @@ public final class TableDiscovery {
             rows.forEach(r -> {
                 TableBuilder t = new TableBuilder(Rows.text(r, "schema_name"), Rows.text(r, "table_name"), Rows.text(r, "kind"),
                         Rows.text(r, "replica_identity"), r.column("estimated_rows").get(Long.class), r.column("size_bytes").get(Long.class),
-                        strings(r.column("primary_key").get(Array.class)), r.column("has_identity_index").get(Boolean.class));
+                        Rows.strings(r, "primary_key"), r.column("has_identity_index").get(Boolean.class),
+                        Rows.strings(r, "snapshot_key"));
                 tables.put(key(t.schema, t.name), t);
             });
         }
         return tables;
-    }
-
-    private static List<String> strings(Array array) {
-        try {
-            return List.of((String[]) array.getArray());
-        } catch (SQLException e) {
-            throw new IllegalStateException("The catalog returned an unreadable array: " + e.getMessage(), e);
-        }
     }
 
     private static String key(String schema, String table) {
@@ -143,9 +135,12 @@ public final class TableDiscovery {
      * @param sizeBytes       total size including indexes and TOAST
      * @param cdcReady        whether updates and deletes can be captured
      * @param cdcIssue        why not, when not
+     * @param snapshotKey     the key its copy is read in chunks by, empty when it has none
+     * @param snapshotIssue   why its copy cannot be chunked, when it cannot
      */
     public record Table(String schema, String name, boolean partitioned, List<Column> columns, List<String> primaryKey,
-                        String replicaIdentity, long estimatedRows, long sizeBytes, boolean cdcReady, String cdcIssue) {
+                        String replicaIdentity, long estimatedRows, long sizeBytes, boolean cdcReady, String cdcIssue, List<String> snapshotKey,
+                        String snapshotIssue) {
     }
 
     /**
@@ -196,10 +191,11 @@ public final class TableDiscovery {
         final List<String> primaryKey;
         final Set<String> primaryKeySet;
         final boolean identityIndex;
+        final List<String> snapshotKey;
         final List<Column> columns = new ArrayList<>();
 
         TableBuilder(String schema, String name, String kind, String identity, long estimatedRows, long sizeBytes,
-                     List<String> primaryKey, boolean identityIndex) {
+                     List<String> primaryKey, boolean identityIndex, List<String> snapshotKey) {
             this.schema = schema;
             this.name = name;
             this.partitioned = "p".equals(kind);
@@ -214,6 +210,7 @@ public final class TableDiscovery {
             this.primaryKey = primaryKey;
             this.primaryKeySet = new HashSet<>(primaryKey);
             this.identityIndex = identityIndex;
+            this.snapshotKey = snapshotKey == null ? List.of() : snapshotKey;
         }
 
         Table build() {
@@ -227,8 +224,11 @@ public final class TableDiscovery {
                         + " REPLICA IDENTITY FULL";
                 default -> null;
             };
+            String copyIssue = snapshotKey.isEmpty() ? "no primary key or unique index on NOT NULL columns that its changes carry: its"
+                    + " copy cannot be read in chunks; add a primary key, or allow a copy in one transaction (\"allow_full_copy\": true in the"
+                    + " mapping's config), during which the pipeline's stream waits" : null;
             return new Table(schema, name, partitioned, List.copyOf(columns), primaryKey, replicaIdentity, estimatedRows, sizeBytes,
-                             issue == null, issue);
+                             issue == null, issue, snapshotKey, copyIssue);
         }
     }
 }

@@ -182,6 +182,8 @@ class PermissionMatrixTest {
                 + "/tables", "{\"table\":\"more\"}"));
         r.put("GET /api/v1/pipelines/{id}/tables/{mapping_id}", allowed -> new Call(mapping(otherPipelineId), null));
         r.put("PATCH /api/v1/pipelines/{id}/tables/{mapping_id}", allowed -> new Call(mapping(otherPipelineId), "{\"enabled\":true}"));
+        r.put("POST /api/v1/pipelines/{id}/tables/{mapping_id}/resnapshot", allowed -> new Call(mapping(otherPipelineId) + "/resnapshot",
+                                                                                                  null));
         r.put("DELETE /api/v1/pipelines/{id}/tables/{mapping_id}", allowed -> new Call(mapping(allowed ? pipeline(false) : otherPipelineId),
                                                                                        null));
         return r;

@@ -25,46 +25,46 @@ class BatchTest {
 
     @Test
     void transactionsTheStoreHasAreSkippedWholeAndLaterOnesKept() {
-        Batch batch = new Batch(stored(0x200, 0x210, 0, 0), 1000, 1 << 20);
+        Batch batch = new Batch(stored(0x200, 0x210, 0, 0), 1000, 1 << 20, null);
         Changes changes = new Changes();
         feed(batch, changes, transaction(0x100, 0x110, 1, 2)); // stored before
         feed(batch, changes, transaction(0x200, 0x210, 3, 4)); // the last one stored
         feed(batch, changes, transaction(0x300, 0x310, 5, 6));
         Chunk chunk = batch.cut();
         assertThat(ids(chunk), contains(5, 6));
-        assertThat(chunk.position(), is(new EventStore.Position(0x300, 0x310, 0, 0, true)));
+        assertThat(chunk.position(), is(new EventStore.Position(0x300, 0x310, 0, 0)));
         assertThat(batch.cut(), nullValue());
     }
 
     @Test
     void ofATransactionStoredInPartOnlyTheRestIsKept() {
-        Batch batch = new Batch(stored(0x200, 0x210, 0x300, 2), 1000, 1 << 20);
+        Batch batch = new Batch(stored(0x200, 0x210, 0x300, 2), 1000, 1 << 20, null);
         Changes changes = new Changes();
         feed(batch, changes, transaction(0x300, 0x310, 1, 2, 3, 4, 5));
         Chunk chunk = batch.cut();
         assertThat(ids(chunk), contains(3, 4, 5));
-        assertThat(chunk.position(), is(new EventStore.Position(0x300, 0x310, 0, 0, true)));
+        assertThat(chunk.position(), is(new EventStore.Position(0x300, 0x310, 0, 0)));
     }
 
     @Test
     void aCutInsideATransactionSaysHowMuchOfItIsStored() {
-        Batch batch = new Batch(stored(0x200, 0x210, 0, 0), 3, 1 << 20);
+        Batch batch = new Batch(stored(0x200, 0x210, 0, 0), 3, 1 << 20, null);
         Changes changes = new Changes();
         List<Message> messages = transaction(0x300, 0x310, 1, 2, 3, 4, 5);
         feed(batch, changes, messages.subList(0, 5)); // relation, begin, 1, 2, 3
         assertThat(batch.full(), is(true));
         Chunk first = batch.cut();
         assertThat(ids(first), contains(1, 2, 3));
-        assertThat(first.position(), is(new EventStore.Position(0x200, 0x210, 0x300, 3, true)));
+        assertThat(first.position(), is(new EventStore.Position(0x200, 0x210, 0x300, 3)));
         feed(batch, changes, messages.subList(5, messages.size()));
         Chunk second = batch.cut();
         assertThat(ids(second), contains(4, 5));
-        assertThat(second.position(), is(new EventStore.Position(0x300, 0x310, 0, 0, true)));
+        assertThat(second.position(), is(new EventStore.Position(0x300, 0x310, 0, 0)));
     }
 
     @Test
     void aBatchIsFullAtItsBytesWhateverItsCount() {
-        Batch batch = new Batch(stored(0, 0, 0, 0), 1000, 1000);
+        Batch batch = new Batch(stored(0, 0, 0, 0), 1000, 1000, null);
         Changes changes = new Changes();
         List<Message> messages = transaction(0x300, 0x310, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
         int taken = 0;
@@ -80,22 +80,22 @@ class BatchTest {
 
     @Test
     void anIdleStreamMovesToTheServersPositionOnlyBetweenTransactions() {
-        Batch batch = new Batch(stored(0x200, 0x210, 0, 0), 1000, 1 << 20);
+        Batch batch = new Batch(stored(0x200, 0x210, 0, 0), 1000, 1 << 20, null);
         Changes changes = new Changes();
         assertThat(batch.idleAt(0x205), is(false)); // behind what is stored
         assertThat(batch.idleAt(0x500), is(true));
         Chunk idle = batch.cut();
         assertThat(idle.events(), is(empty()));
-        assertThat(idle.position(), is(new EventStore.Position(0x200, 0x500, 0, 0, true)));
+        assertThat(idle.position(), is(new EventStore.Position(0x200, 0x500, 0, 0)));
 
         List<Message> messages = transaction(0x600, 0x610, 1);
         feed(batch, changes, messages.subList(0, 3)); // inside a transaction
         assertThat(batch.idleAt(0x700), is(false));
         feed(batch, changes, messages.subList(3, messages.size()));
         assertThat(batch.idleAt(0x700), is(false)); // its events are not cut yet
-        assertThat(batch.cut().position(), is(new EventStore.Position(0x600, 0x610, 0, 0, true)));
+        assertThat(batch.cut().position(), is(new EventStore.Position(0x600, 0x610, 0, 0)));
         assertThat(batch.idleAt(0x700), is(true));
-        assertThat(batch.cut().position(), is(new EventStore.Position(0x600, 0x700, 0, 0, true)));
+        assertThat(batch.cut().position(), is(new EventStore.Position(0x600, 0x700, 0, 0)));
     }
 
     private static StreamState stored(long lastCommit, long confirmed, long partialCommit, long partialEvents) {

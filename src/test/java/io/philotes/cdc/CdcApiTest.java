@@ -79,6 +79,7 @@ class CdcApiTest {
         assertThat(r.toString(), r.status(), is(200));
         assertThat(r.json().getString("message"), is("pipeline started"));
         awaitStatus(path, "running");
+        PipelineEvents.awaitCopied(api, path, WAIT_MILLIS);
         return r.json().getJsonObject("pipeline");
     }
 
@@ -129,8 +130,9 @@ class CdcApiTest {
                 case "snapshot", "insert" -> rows.put(e.getJsonObject("after").getInt("id"), e.getJsonObject("after"));
                 case "update" -> {
                     JsonObject old = e.containsKey("before") ? e.getJsonObject("before") : e.getJsonObject("key");
+                    // During a copy, a row's update may come before its chunk: an update is an upsert.
                     JsonObject previous = rows.remove(old.getInt("id"));
-                    Map<String, JsonValue> merged = new HashMap<>(previous);
+                    Map<String, JsonValue> merged = previous == null ? new HashMap<>() : new HashMap<>(previous);
                     merged.putAll(e.getJsonObject("after"));
                     rows.put(e.getJsonObject("after").getInt("id"), Json.createObjectBuilder(merged).build());
                 }

@@ -30,15 +30,15 @@ class EventStoreTest {
         UUID pipeline = pipeline(app.client(), "event-store");
         EventStore store = new EventStore(app.philotes().database());
         long epoch = store.takeOwnership(pipeline);
-        StreamState created = store.beginStream(pipeline, epoch, "philotes_test_slot", "philotes_test_pub", true, 100, true);
-        StreamState stored = store.append(created, List.of(event(101), event(102)), new EventStore.Position(102, 102, 0, 0, true), epoch);
+        StreamState created = store.beginStream(pipeline, epoch, "philotes_test_slot", "philotes_test_pub", true, 100);
+        StreamState stored = store.append(created, List.of(event(101), event(102)), new EventStore.Position(102, 102, 0, 0), epoch);
         assertThat(stored.lastSeq(), is(2L));
 
         // A writer that believes the stream is at seq 5: its COPY of seq 6 succeeds, the guarded advance fails.
         StreamState stale = new StreamState(pipeline, created.slotName(), created.publicationName(), true, true, 100, true, 102, 102,
                                             0, 0, 5, 2, null, created.slot());
         assertThrows(EventStore.Fenced.class,
-                () -> store.append(stale, List.of(event(103)), new EventStore.Position(103, 103, 0, 0, true), epoch));
+                () -> store.append(stale, List.of(event(103)), new EventStore.Position(103, 103, 0, 0), epoch));
 
         assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L));
         assertThat(store.stream(pipeline).orElseThrow().lastSeq(), is(2L));
@@ -50,21 +50,21 @@ class EventStoreTest {
         UUID pipeline = pipeline(app.client(), "fenced");
         EventStore store = new EventStore(app.philotes().database());
         long first = store.takeOwnership(pipeline);
-        StreamState created = store.beginStream(pipeline, first, "philotes_fenced_slot", "philotes_fenced_pub", true, 100, true);
-        StreamState stored = store.append(created, List.of(event(101)), new EventStore.Position(101, 101, 0, 0, true), first);
+        StreamState created = store.beginStream(pipeline, first, "philotes_fenced_slot", "philotes_fenced_pub", true, 100);
+        StreamState stored = store.append(created, List.of(event(101)), new EventStore.Position(101, 101, 0, 0), first);
 
         long second = store.takeOwnership(pipeline); // another instance took it over
         assertThat(second, is(first + 1));
         EventStore.Fenced e = assertThrows(EventStore.Fenced.class,
-                () -> store.append(stored, List.of(event(102)), new EventStore.Position(102, 102, 0, 0, true), first));
+                () -> store.append(stored, List.of(event(102)), new EventStore.Position(102, 102, 0, 0), first));
         assertThat(e.getMessage(), containsString("another instance took it over"));
         assertThrows(EventStore.Fenced.class, () -> store.requireOwner(pipeline, first));
-        assertThrows(EventStore.Fenced.class, () -> store.beginStream(pipeline, first, "philotes_fenced_slot", "p", true, 200, true));
+        assertThrows(EventStore.Fenced.class, () -> store.beginStream(pipeline, first, "philotes_fenced_slot", "p", true, 200));
         assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L));
 
         // The new owner goes on after what is stored.
         store.requireOwner(pipeline, second);
-        StreamState next = store.append(stored, List.of(event(102)), new EventStore.Position(102, 102, 0, 0, true), second);
+        StreamState next = store.append(stored, List.of(event(102)), new EventStore.Position(102, 102, 0, 0), second);
         assertThat(next.lastSeq(), is(2L));
     }
 
@@ -73,15 +73,15 @@ class EventStoreTest {
         UUID pipeline = pipeline(app.client(), "renumbered");
         EventStore store = new EventStore(app.philotes().database());
         long epoch = store.takeOwnership(pipeline);
-        StreamState first = store.beginStream(pipeline, epoch, "philotes_renumbered", "pub", true, 100, false);
-        store.append(first, List.of(event(100), event(100), event(100)), new EventStore.Position(0, 0, 0, 0, false), epoch);
+        StreamState first = store.beginStream(pipeline, epoch, "philotes_renumbered", "pub", true, 100);
+        store.append(first, List.of(event(100), event(100), event(100)), new EventStore.Position(0, 0, 0, 0), epoch);
 
         // A copy cut short is taken again from a new slot: its events follow the first attempt's.
-        StreamState again = store.beginStream(pipeline, epoch, "philotes_renumbered", "pub", true, 500, false);
+        StreamState again = store.beginStream(pipeline, epoch, "philotes_renumbered", "pub", true, 500);
         assertThat(again.lastSeq(), is(3L));
         assertThat(again.startLsn(), is(500L));
         assertThat(again.confirmedLsn(), is(0L));
-        StreamState after = store.append(again, List.of(event(500)), new EventStore.Position(0, 0, 0, 0, true), epoch);
+        StreamState after = store.append(again, List.of(event(500)), new EventStore.Position(0, 0, 0, 0), epoch);
         assertThat(after.lastSeq(), is(4L));
         assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L, 3L, 4L));
     }
@@ -91,10 +91,10 @@ class EventStoreTest {
         UUID pipeline = pipeline(app.client(), "chunked");
         EventStore store = new EventStore(app.philotes().database());
         long epoch = store.takeOwnership(pipeline);
-        StreamState created = store.beginStream(pipeline, epoch, "philotes_chunked", "pub", true, 100, true);
-        Iterator<Chunk> three = List.of(new Chunk(List.of(event(101), event(101)), new EventStore.Position(101, 102, 0, 0, true)),
-                                        new Chunk(List.of(), new EventStore.Position(101, 150, 0, 0, true)),
-                                        new Chunk(List.of(event(160)), new EventStore.Position(160, 161, 0, 0, true))).iterator();
+        StreamState created = store.beginStream(pipeline, epoch, "philotes_chunked", "pub", true, 100);
+        Iterator<Chunk> three = List.of(new Chunk(List.of(event(101), event(101)), new EventStore.Position(101, 102, 0, 0)),
+                                        new Chunk(List.of(), new EventStore.Position(101, 150, 0, 0)),
+                                        new Chunk(List.of(event(160)), new EventStore.Position(160, 161, 0, 0))).iterator();
         StreamState stored = store.append(created, () -> three.hasNext() ? three.next() : null, epoch);
         assertThat(stored.lastSeq(), is(3L));
         assertThat(stored.confirmedLsn(), is(161L));
@@ -103,8 +103,8 @@ class EventStoreTest {
 
         // A take-over while they are written: none of them is stored.
         store.takeOwnership(pipeline);
-        Iterator<Chunk> two = List.of(new Chunk(List.of(event(170)), new EventStore.Position(170, 171, 0, 0, true)),
-                                      new Chunk(List.of(event(180)), new EventStore.Position(180, 181, 0, 0, true))).iterator();
+        Iterator<Chunk> two = List.of(new Chunk(List.of(event(170)), new EventStore.Position(170, 171, 0, 0)),
+                                      new Chunk(List.of(event(180)), new EventStore.Position(180, 181, 0, 0))).iterator();
         assertThrows(EventStore.Fenced.class, () -> store.append(stored, () -> two.hasNext() ? two.next() : null, epoch));
         assertThat(store.after(pipeline, 0, 10, Long.MAX_VALUE).stream().map(EventStore.StoredEvent::seq).toList(), contains(1L, 2L, 3L));
         assertThat(store.stream(pipeline).orElseThrow().confirmedLsn(), is(161L));

@@ -1,8 +1,10 @@
 package io.philotes.cdc;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,17 +27,18 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 /**
- * A random workload on four tables - inserts, updates that change primary keys, deletes, truncate, NULLs,
+ * A random workload on five tables - inserts, updates that change primary keys, deletes, truncate, NULLs,
  * unicode, numeric, json, bytea, arrays, timestamps with zones, unchanged TOAST values, one large transaction -
  * captured by a pipeline that is stopped in the middle of its initial copy (rows of the cut copy are deleted
- * before it is taken again) and taken over by a second instance half-way through the workload; replaying its
- * events rebuilds every table row for row. The truth it is compared with is a second pipeline's initial copy of
- * the tables afterwards (whose typing equals the stream's, see CdcApiTest).
+ * before it goes on), gains a table while the workload runs, copies another one again meanwhile, and is taken over
+ * by a second instance half-way through the workload; replaying its events rebuilds every table row for row. The
+ * truth it is compared with is a second pipeline's copy of the tables afterwards (whose typing equals the stream's,
+ * see CdcApiTest).
  */
 class WorkloadReplayTest {
     private static final long WAIT_MILLIS = 60_000;
     private static final Map<String, List<String>> KEYS = Map.of("alpha", List.of("id"), "beta", List.of("k1", "k2"), "gamma", List.of(),
-                                                                 "delta", List.of("id"));
+                                                                 "delta", List.of("id"), "epsilon", List.of("id"));
     private static final int DELTA_ROWS = 40_000;
 
     @Test
@@ -53,6 +56,8 @@ class WorkloadReplayTest {
                 INSERT INTO public.gamma SELECT g % 7, 'dup' FROM generate_series(1, 20) g;
                 CREATE TABLE public.delta (id int PRIMARY KEY, v text);
                 INSERT INTO public.delta SELECT g, repeat(md5(g::text), 64) FROM generate_series(1, DELTA_ROWS) g;
+                CREATE TABLE public.epsilon (id int PRIMARY KEY, v text, n int);
+                INSERT INTO public.epsilon SELECT g, 'e' || g, g FROM generate_series(1, 3000) g;
                 """.replace("DELTA_ROWS", String.valueOf(DELTA_ROWS)));
         TestApp first = TestApp.start(Map.of());
         TestApp second = TestApp.startWithOwnDatabase(Map.of("db.url", first.database().url(), "db.username", first.database().user(),
@@ -62,7 +67,9 @@ class WorkloadReplayTest {
             ApiClient api = first.client();
             String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "workload").build().toString())
                     .json().getJsonObject("source").getString("id");
-            String tables = "[{\"table\":\"alpha\"},{\"table\":\"beta\"},{\"table\":\"delta\"},{\"table\":\"gamma\"}]";
+            // gamma has no key: its copy is taken whole, in one transaction, as its mapping allows.
+            String tables = "[{\"table\":\"alpha\"},{\"table\":\"beta\"},{\"table\":\"delta\"},"
+                            + "{\"table\":\"gamma\",\"config\":{\"allow_full_copy\":true}}]";
             String captured = pipeline(api, "workload", source, tables);
 
             // Stopped while it copies delta (alpha and beta are stored); rows it copied are then deleted. The start waits up
@@ -83,17 +90,36 @@ class WorkloadReplayTest {
             assertThat(api.post(captured + "/start", "").status(), is(200));
             PipelineEvents.awaitStatus(api, captured, "running", WAIT_MILLIS);
 
+            // While the workload runs: a table is added, and delta is copied again.
             Random random = new Random(7);
-            workload(server, db, random, 100, false);
-            first.close(); // the second instance takes the pipeline over, mid-workload
+            Thread working = Thread.ofVirtual().start(() -> {
+                try {
+                    workload(server, db, random, 100, false);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(50);
+            ApiClient.Response added = api.post(captured + "/tables", "{\"table\":\"epsilon\"}");
+            assertThat(added.toString(), added.status(), is(201));
+            String delta = api.get(captured + "/tables").json().getJsonArray("tables").stream().map(JsonValue::asJsonObject)
+                    .filter(t -> t.getString("source_table").equals("delta")).findFirst().orElseThrow().getString("id");
+            Thread.sleep(50);
+            Instant resnapshotAsked = Instant.now();
+            ApiClient.Response again = api.post(captured + "/tables/" + delta + "/resnapshot", "");
+            assertThat(again.toString(), again.status(), is(202));
+            working.join();
+            first.close(); // the second instance takes the pipeline over, mid-workload (and mid-copy, likely)
             workload(server, db, random, 100, true);
 
             ApiClient other = second.client();
             PipelineEvents.awaitStatus(other, captured, "running", WAIT_MILLIS);
             assertThat(other.get(captured + "/status").json().getJsonNumber("owner_epoch").longValue() >= 3, is(true));
-            String copy = pipeline(other, "truth", source, tables);
+            PipelineEvents.awaitCopied(other, captured, WAIT_MILLIS);
+            String copy = pipeline(other, "truth", source, tables.replace("]", ",{\"table\":\"epsilon\"}]"));
             assertThat(other.post(copy + "/start", "").status(), is(200));
             PipelineEvents.awaitStatus(other, copy, "running", WAIT_MILLIS);
+            PipelineEvents.awaitCopied(other, copy, WAIT_MILLIS);
             Map<String, Map<String, Integer>> truth = replay(PipelineEvents.all(other, copy));
             Map<String, Map<String, Integer>> replayed;
             List<JsonObject> events;
@@ -109,14 +135,32 @@ class WorkloadReplayTest {
             for (int i = 0; i < events.size(); i++) {
                 assertThat(events.get(i).getJsonNumber("seq").longValue(), is(i + 1L));
             }
+            Map<String, Long> copied = new TreeMap<>();
+            events.stream().filter(e -> "snapshot".equals(e.getString("op"))).forEach(e -> copied.merge(e.getString("table"), 1L, Long::sum));
+            JsonObject deltaCopy = other.get(captured + "/status").json().getJsonArray("tables").stream().map(JsonValue::asJsonObject)
+                    .filter(t -> t.getString("table").equals("delta")).findFirst().orElseThrow().getJsonObject("snapshot");
+            assertThat("the copy asked for again is the one done: " + deltaCopy,
+                       Instant.parse(deltaCopy.getString("started_at")).isBefore(resnapshotAsked), is(false));
+            long deltaRows = truth.get("delta").values().stream().mapToLong(Integer::longValue).sum();
+            assertThat("delta was copied twice: " + copied, copied.get("delta") > deltaRows, is(true));
+            assertThat("epsilon was copied when it was added: " + copied, copied.get("epsilon") > 2900, is(true));
             assertThat(truth.get("alpha").size() > 5000, is(true));
-            assertThat(truth.get("delta").size(), is(DELTA_ROWS - DELTA_ROWS / 3));
+            assertThat(truth.get("delta").size(), is(count(server, db, "delta")));
+            assertThat(truth.get("epsilon").size(), is(count(server, db, "epsilon")));
             assertThat(other.post(captured + "/stop", "").status(), is(200));
             assertThat(other.post(copy + "/stop", "").status(), is(200));
         } finally {
             second.close();
             first.close();
             server.dropPipelineSlots();
+        }
+    }
+
+    private static int count(SourceServers.Server server, String db, String table) throws SQLException {
+        try (Connection c = server.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM public." + table)) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 
@@ -135,7 +179,7 @@ class WorkloadReplayTest {
                 for (int s = 0, n = 1 + random.nextInt(5); s < n; s++) {
                     int id = 1 + random.nextInt(60);
                     String word = words[random.nextInt(words.length)].replace("'", "''");
-                    switch (random.nextInt(10)) {
+                    switch (random.nextInt(14)) {
                         case 0, 1 -> st.execute("INSERT INTO public.alpha VALUES (" + (nextId++) + ", " + random.nextInt(1_000_000)
                                 + ".123456, '{\"w\": \"" + word.replace("\\", "\\\\").replace("\"", "\\\"").replace("\t", "\\t") + "\"}', '\\x"
                                 + String.format("%06x", random.nextInt(1 << 20)) + "', ARRAY[" + random.nextInt(9) + ", NULL], '2026-01-0"
@@ -152,6 +196,12 @@ class WorkloadReplayTest {
                         case 8 -> st.execute(random.nextInt(10) == 0 ? "TRUNCATE public.gamma"
                                 : "INSERT INTO public.gamma VALUES (" + random.nextInt(7) + ", "
                                   + (random.nextBoolean() ? "NULL" : "'" + word + "'") + ")");
+                        case 10 -> st.execute("UPDATE public.delta SET v = '" + word + "' WHERE id = " + (1 + random.nextInt(DELTA_ROWS)));
+                        case 11 -> st.execute("DELETE FROM public.delta WHERE id = " + (1 + random.nextInt(DELTA_ROWS)));
+                        case 12 -> st.execute("INSERT INTO public.epsilon VALUES (" + (3000 + nextId++) + ", '" + word + "', NULL)"
+                                              + " ON CONFLICT (id) DO UPDATE SET n = epsilon.n + 1; UPDATE public.epsilon SET id = id + 100000"
+                                              + " WHERE id = " + (1 + random.nextInt(3000)));
+                        case 13 -> st.execute("DELETE FROM public.epsilon WHERE id = " + (1 + random.nextInt(3000)));
                         default -> st.execute("DELETE FROM public.gamma WHERE ctid = (SELECT ctid FROM public.gamma WHERE a = " + random.nextInt(7)
                                               + " LIMIT 1)");
                     }

@@ -64,6 +64,30 @@ public final class PipelineEvents {
     }
 
     /**
+     * Waits until the copy of every table of the pipeline is stored (done, or skipped by its config).
+     *
+     * @param api       the client
+     * @param path      the pipeline's path
+     * @param timeoutMs how long to wait
+     * @return the status report then
+     * @throws AssertionError when they are not
+     */
+    public static JsonObject awaitCopied(ApiClient api, String path, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        JsonObject s;
+        do {
+            s = api.get(path + "/status").json();
+            boolean copied = s.getJsonArray("tables").stream().map(JsonValue::asJsonObject).filter(t -> t.containsKey("snapshot"))
+                    .allMatch(t -> List.of("done", "skipped").contains(t.getJsonObject("snapshot").getString("state")));
+            if (copied) {
+                return s;
+            }
+            pause();
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("the tables' copies are not done: " + s);
+    }
+
+    /**
      * Waits until at least this many events are stored (or the time is up), then reads every stored event.
      *
      * @param api       the client

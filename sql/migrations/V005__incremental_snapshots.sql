@@ -11,8 +11,10 @@ CREATE TABLE philotes.table_snapshots (
     state          TEXT NOT NULL CHECK (state IN ('pending', 'copying', 'done', 'failed', 'skipped')),
     -- Grows with every request of a new copy: progress of an earlier copy still in flight changes nothing.
     generation     BIGINT NOT NULL DEFAULT 1,
-    -- The text forms of the copy key's values in the last stored row; NULL before the first chunk.
+    -- The text forms of the copy key's values in the last stored row, and the key's columns; NULL before the first
+    -- chunk. A copy whose table got another key meanwhile starts over.
     last_key       TEXT[],
+    key_columns    TEXT[],
     rows_copied    BIGINT NOT NULL DEFAULT 0,
     rows_estimated BIGINT,
     requested_at   TIMESTAMPTZ NOT NULL DEFAULT now(),

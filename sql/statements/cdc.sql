@@ -24,8 +24,8 @@ RETURNING s.*
 -- copies every table again. The events and their numbering stay.
 WITH again AS (
     UPDATE philotes.table_snapshots
-    SET state = 'pending', generation = generation + 1, last_key = NULL, rows_copied = 0, rows_estimated = NULL, requested_at = now(),
-        started_at = NULL, finished_at = NULL, error = NULL
+    SET state = 'pending', generation = generation + 1, last_key = NULL, key_columns = NULL, rows_copied = 0, rows_estimated = NULL,
+        requested_at = now(), started_at = NULL, finished_at = NULL, error = NULL
     WHERE pipeline_id = :pipeline_id)
 UPDATE philotes.pipeline_streams SET needs_slot = true, slot_wal_status = NULL, slot_retained_bytes = NULL,
     slot_safe_wal_bytes = NULL, slot_checked_at = NULL, slot_check_error = 'dropped for a resnapshot', updated_at = now()
@@ -179,7 +179,7 @@ SELECT pg_advisory_unlock_all()
 
 -- name: snapshots-to-copy
 -- The copies a pipeline's runner has to take, oldest request first: enabled tables pending or cut short.
-SELECT s.mapping_id, s.generation, s.state, s.last_key, s.rows_copied, m.source_schema, m.source_table,
+SELECT s.mapping_id, s.generation, s.state, s.last_key, s.key_columns, s.rows_copied, m.source_schema, m.source_table,
        COALESCE(CAST(m.config ->> 'allow_full_copy' AS boolean), false) AS allow_full_copy
 FROM philotes.table_snapshots s JOIN philotes.table_mappings m ON m.id = s.mapping_id
 WHERE s.pipeline_id = :pipeline_id AND m.enabled AND s.state IN ('pending', 'copying')
@@ -196,7 +196,7 @@ WHERE mapping_id = :mapping_id AND generation = :generation
 -- name: snapshot-progress
 -- In the transaction that stores a chunk's events: how far the copy is.
 UPDATE philotes.table_snapshots
-SET last_key = CAST(:last_key AS text[]), rows_copied = rows_copied + :rows, error = NULL,
+SET last_key = CAST(:last_key AS text[]), key_columns = CAST(:key_columns AS text[]), rows_copied = rows_copied + :rows, error = NULL,
     state = CASE WHEN :done THEN 'done' ELSE 'copying' END, finished_at = CASE WHEN :done THEN now() END
 WHERE mapping_id = :mapping_id AND generation = :generation
 

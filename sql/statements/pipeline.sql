@@ -102,8 +102,8 @@ WHERE m.pipeline_id = :pipeline_id AND m.enabled
 -- earlier generation stores nothing more).
 WITH requested AS (
     UPDATE philotes.table_snapshots
-    SET state = 'pending', generation = generation + 1, last_key = NULL, rows_copied = 0, rows_estimated = NULL, requested_at = now(),
-        started_at = NULL, finished_at = NULL, error = NULL
+    SET state = 'pending', generation = generation + 1, last_key = NULL, key_columns = NULL, rows_copied = 0, rows_estimated = NULL,
+        requested_at = now(), started_at = NULL, finished_at = NULL, error = NULL
     WHERE mapping_id = :mapping_id
     RETURNING *)
 SELECT r.*, m.source_schema, m.source_table FROM requested r JOIN philotes.table_mappings m ON m.id = r.mapping_id

@@ -65,6 +65,11 @@ SELECT CAST(txid_snapshot_xmin(s) AS text) AS xmin, CAST(txid_snapshot_xmax(s) A
        EXISTS (SELECT 1 FROM txid_snapshot_xip(s) AS x WHERE txid_status(x) = 'committed') AS settling
 FROM txid_current_snapshot() AS s
 
+-- name: cdc-copy-lock-ddl
+-- In a chunk's transaction, before its plan: the lock its read takes anyway, taken first, waiting at most 10 s (for
+-- an ALTER TABLE queued ahead, say) so a copy never hangs behind one.
+SELECT format('SET LOCAL lock_timeout = %L; LOCK TABLE %I.%I IN ACCESS SHARE MODE', '10s', CAST(? AS text), CAST(? AS text)) AS ddl
+
 -- name: cdc-copy-plan
 -- How a table is copied: its columns in order (generated ones are not published) with their types, its estimated
 -- rows, and the key it is copied in the order of, with the queries that read it. The key is a unique index on
@@ -73,8 +78,8 @@ FROM txid_current_snapshot() AS s
 -- Without one (key_columns NULL) the table can only be copied whole, in one transaction. The queries select the
 -- columns, then the key's columns again (for the position); first_query reads the first chunk, next_query the one
 -- after a key (a row-value comparison the index answers), full_query everything. No casts on the columns: values
--- arrive in their types' own text forms, as the stream sends them. identity_key: the key is the replica identity, so
--- the stream's changes carry exactly its columns as their key.
+-- arrive in their types' own text forms, as the stream sends them. Read in the chunk's transaction once it holds the
+-- table's lock (cdc-copy-lock-ddl): no change of the table's columns or key can come between the plan and the read.
 WITH t AS (
     SELECT c.oid, c.relreplident, n.nspname, c.relname, CAST(GREATEST(c.reltuples, 0) AS bigint) AS estimated_rows
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -100,7 +105,6 @@ key AS (
     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
     WHERE k.ord <= idx.indnkeyatts)
 SELECT t.estimated_rows, cols.names AS column_names, cols.types AS column_types, key.names AS key_columns,
-       t.relreplident IN ('d', 'i') AS identity_key,
        format('SELECT %s, %s FROM %I.%I ORDER BY %s LIMIT ?', cols.list, key.list, t.nspname, t.relname, key.list) AS first_query,
        format('SELECT %s, %s FROM %I.%I WHERE (%s) > (%s) ORDER BY %s LIMIT ?', cols.list, key.list, t.nspname, t.relname, key.list,
               key.params, key.list) AS next_query,

@@ -23,13 +23,12 @@ import io.philotes.source.TableDiscovery.TableName;
  * @param columns       its columns in order
  * @param types         their type OIDs
  * @param keyColumns    the key's columns in the key's order, or null when it cannot be chunked
- * @param identityKey   whether the key is the table's replica identity (the stream's changes carry exactly its columns)
  * @param firstQuery    reads the first chunk (parameter: the chunk's rows)
  * @param nextQuery     reads the chunk after a key (parameters: the key's values as text, then the chunk's rows)
  * @param fullQuery     reads everything
  */
-record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[] types, List<String> keyColumns, boolean identityKey,
-                String firstQuery, String nextQuery, String fullQuery) {
+record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[] types, List<String> keyColumns, String firstQuery,
+                String nextQuery, String fullQuery) {
     /* text, varchar, bpchar, json, xml, name: their bytes are their text form; bytea's would be decoded. */
     private static final int[] TEXT_LIKE = {25, 1043, 1042, 114, 142, 19};
 
@@ -45,8 +44,7 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
                 Array key = rs.getArray("key_columns");
                 return Optional.of(new CopyPlan(table, rs.getLong("estimated_rows"), List.of((String[]) rs.getArray("column_names").getArray()),
                                                 Arrays.stream(types).mapToInt(Integer::intValue).toArray(),
-                                                key == null ? null : List.of((String[]) key.getArray()), rs.getBoolean("identity_key"),
-                                                rs.getString("first_query"),
+                                                key == null ? null : List.of((String[]) key.getArray()), rs.getString("first_query"),
                                                 rs.getString("next_query"), rs.getString("full_query")));
             }
         }
@@ -89,7 +87,7 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
         RowJson key = null;
         String match = null;
         if (keyColumns != null) {
-            // The key's columns in the table's order, as the stream writes a change's key.
+            // The key's columns in the table's order, as the stream writes a change's key (when the key is its replica identity).
             JsonRow k = new JsonRow();
             for (int i = 0; i < columns.size(); i++) {
                 int at = keyColumns.indexOf(columns.get(i));
@@ -98,7 +96,7 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
                 }
             }
             key = k.json();
-            match = CopyWindow.key(key, keyColumns, identityKey);
+            match = CopyWindow.key(key, keyColumns);
         }
         return new CopyWindow.Row(match, new ChangeEvent(0, 0, null, taken, table.schema(), table.table(), "snapshot", key, null, row.json()));
     }

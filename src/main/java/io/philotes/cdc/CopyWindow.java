@@ -92,6 +92,17 @@ final class CopyWindow {
         }
     }
 
+    /**
+     * The table's key changed during its copy, which starts over by the new one.
+     *
+     * @param t the copy, by the new key
+     */
+    void replan(Task t) {
+        synchronized (lock) {
+            task = t;
+        }
+    }
+
     /** The copy ended (done, failed or stopped). */
     void end() {
         synchronized (lock) {
@@ -348,7 +359,8 @@ final class CopyWindow {
                     out.add(new ChangeEvent(lsn, lsn, null, e.commitTime(), e.schema(), e.table(), e.op(), e.key(), null, e.after()));
                 }
             }
-            progress.add(new CopyProgress(task.mappingId(), task.generation(), c.lastKey(), c.rows().size(), c.done(), expected));
+            progress.add(new CopyProgress(task.mappingId(), task.generation(), c.lastKey(), task.keyColumns(), c.rows().size(), c.done(),
+                                          expected));
             outcome = Outcome.EMITTED;
         }
         during.forEach(this::remember);
@@ -365,15 +377,15 @@ final class CopyWindow {
             truncated = true;
             return;
         }
-        String key = key(e.key(), task.keyColumns(), task.identityKey());
+        String key = key(e.key(), task.keyColumns());
         if (key == null) {
-            key = key(e.after() != null ? e.after() : e.before(), task.keyColumns(), false);
+            key = key(e.after() != null ? e.after() : e.before(), task.keyColumns());
         }
         if (key != null) {
             touched.add(key);
         }
         if (e.before() != null) {
-            String old = key(e.before(), task.keyColumns(), task.identityKey() && "update".equals(e.op()));
+            String old = key(e.before(), task.keyColumns());
             if (old != null) {
                 touched.add(old);
             }
@@ -381,19 +393,17 @@ final class CopyWindow {
     }
 
     /**
-     * A row's copy key in one form, whatever the JSON it came in held beside it.
+     * A row's copy key in one form, whatever the JSON it came in held beside it: the values of the key's columns as
+     * JSON reads them, so a change's key (its replica identity, or with REPLICA IDENTITY FULL its whole old row) and a
+     * copied row's key compare equal when they name one row.
      *
-     * @param json     a row's JSON, or of some of its columns
-     * @param columns  the key's columns
-     * @param identity whether the JSON is a key of the table's replica identity, which the key is: then it is the form
+     * @param json    a row's JSON, or of some of its columns
+     * @param columns the key's columns
      * @return the key, or null when the JSON lacks one of its columns
      */
-    static String key(RowJson json, List<String> columns, boolean identity) {
+    static String key(RowJson json, List<String> columns) {
         if (json == null) {
             return null;
-        }
-        if (identity) {
-            return json.toString();
         }
         JsonObject o;
         try (JsonReader r = JSON.createReader(new StringReader(json.toString()))) {
@@ -416,11 +426,10 @@ final class CopyWindow {
      * @param mappingId  its mapping
      * @param generation the copy's generation
      * @param table      the table
-     * @param keyColumns  the key it is chunked by, null when copied whole
-     * @param identityKey whether that key is the table's replica identity (a change's key JSON is then the key's form)
-     * @param plan        how it is read
+     * @param keyColumns the key it is chunked by, null when copied whole
+     * @param plan       how it is read
      */
-    record Task(UUID mappingId, long generation, TableName table, List<String> keyColumns, boolean identityKey, CopyPlan plan) {
+    record Task(UUID mappingId, long generation, TableName table, List<String> keyColumns, CopyPlan plan) {
     }
 
     /**

@@ -304,6 +304,7 @@ public final class EventStore {
                 p.put("mapping_id", cp.mappingId());
                 p.put("generation", cp.generation());
                 p.put("last_key", cp.lastKey() == null ? null : cp.lastKey().toArray(String[]::new));
+                p.put("key_columns", cp.keyColumns() == null ? null : cp.keyColumns().toArray(String[]::new));
                 p.put("rows", cp.rows());
                 p.put("done", cp.done());
                 tx.createNamedUpdate("snapshot-progress").params(p).execute();
@@ -349,6 +350,7 @@ public final class EventStore {
         try (var rows = db.execute().createNamedQuery("snapshots-to-copy").addParam("pipeline_id", pipelineId).execute()) {
             return rows.map(r -> new TableCopier.Request(r.column("mapping_id").get(UUID.class), r.column("generation").get(Long.class),
                     new TableName(Rows.text(r, "source_schema"), Rows.text(r, "source_table")), Rows.strings(r, "last_key"),
+                    Rows.strings(r, "key_columns"),
                     r.column("allow_full_copy").get(Boolean.class))).toList();
         }
     }
@@ -631,8 +633,9 @@ public final class EventStore {
         if (earlier.generation() != later.generation()) {
             return later;
         }
-        return new CopyProgress(later.mappingId(), later.generation(), later.lastKey() != null ? later.lastKey() : earlier.lastKey(),
-                                earlier.rows() + later.rows(), later.done(), later.chunk());
+        boolean moved = later.lastKey() != null;
+        return new CopyProgress(later.mappingId(), later.generation(), moved ? later.lastKey() : earlier.lastKey(),
+                                moved ? later.keyColumns() : earlier.keyColumns(), earlier.rows() + later.rows(), later.done(), later.chunk());
     }
 
     /** A runner that is no longer its pipeline's owner: another instance took it over. */

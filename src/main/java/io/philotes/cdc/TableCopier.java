@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -64,12 +65,13 @@ final class TableCopier implements Runnable {
      * @param generation    the request's generation
      * @param table         the table
      * @param lastKey       the key of the last row stored, null to start from the first
+     * @param keyColumns    the columns of that key
      * @param allowFullCopy whether a table without a key may be copied whole
      */
-    record Request(UUID mappingId, long generation, TableName table, List<String> lastKey, boolean allowFullCopy) {
+    record Request(UUID mappingId, long generation, TableName table, List<String> lastKey, List<String> keyColumns, boolean allowFullCopy) {
         /* The request as one finished copy is known by, wherever it stood. */
         Request done() {
-            return new Request(mappingId, generation, null, null, false);
+            return new Request(mappingId, generation, null, null, null, false);
         }
     }
 
@@ -153,7 +155,7 @@ final class TableCopier implements Runnable {
             return;
         }
         store.copyBegins(r, plan.estimatedRows());
-        window.begin(new CopyWindow.Task(r.mappingId(), r.generation(), r.table(), plan.keyColumns(), plan.identityKey(), plan));
+        window.begin(task(r, plan));
         try {
             if (plan.chunked()) {
                 chunks(c, r, plan);
@@ -165,9 +167,15 @@ final class TableCopier implements Runnable {
         }
     }
 
-    /* Chunk after chunk, each between its watermarks, until the table is done, stopped, or asked for again. */
-    private void chunks(Connection c, Request r, CopyPlan plan) throws SQLException {
-        List<String> key = r.lastKey();
+    /*
+     * Chunk after chunk, each between its watermarks, until the table is done, stopped, or asked for again. Each chunk
+     * reads the table's plan anew: columns added or dropped meanwhile are in its rows as they are in the stream; a table
+     * that got another key starts over by it (or, without one, is left to the next look, which copies it whole or says
+     * why not).
+     */
+    private void chunks(Connection c, Request r, CopyPlan first) throws SQLException {
+        CopyPlan plan = first;
+        List<String> key = plan.keyColumns().equals(r.keyColumns()) ? r.lastKey() : null;
         long emitted = 0;
         while (!stopping.getAsBoolean()) {
             if (store.copyGeneration(r.mappingId()) != r.generation()) {
@@ -175,10 +183,26 @@ final class TableCopier implements Runnable {
             }
             long id = window.nextChunk();
             watermark(c, window.watermark(id, true));
-            CopyWindow.Chunk chunk = read(c, plan, key);
-            if (chunk == null) {
+            Read read = read(c, r.table(), plan, key);
+            if (read == null) {
                 return;
             }
+            if (read.plan() == null) {
+                store.copyFailed(r, "table " + r.table() + " was dropped from the source during its copy");
+                return;
+            }
+            plan = read.plan();
+            if (read.chunk() == null) {
+                LOG.log(System.Logger.Level.INFO, "Pipeline {0}: table {1} got another key during its copy, which starts over", spec.name(),
+                        r.table());
+                if (!plan.chunked()) {
+                    return;
+                }
+                window.replan(task(r, plan));
+                key = null;
+                continue;
+            }
+            CopyWindow.Chunk chunk = read.chunk();
             window.hand(chunk);
             watermark(c, window.watermark(id, false));
             CopyWindow.Outcome outcome = await(() -> window.await(id, stopping));
@@ -203,6 +227,19 @@ final class TableCopier implements Runnable {
         }
     }
 
+    private static CopyWindow.Task task(Request r, CopyPlan plan) {
+        return new CopyWindow.Task(r.mappingId(), r.generation(), r.table(), plan.keyColumns(), plan);
+    }
+
+    /**
+     * A chunk as read, with the table's plan then.
+     *
+     * @param plan  the plan, null when the table is gone
+     * @param chunk the chunk, null when the table got another key than the copy's (nothing was read)
+     */
+    private record Read(CopyPlan plan, CopyWindow.Chunk chunk) {
+    }
+
     /* A table without a key: the stream takes it whole at the low watermark (fullCopy), then the high one ends the window. */
     private void whole(Connection c, Request r) throws SQLException {
         long id = window.nextChunk();
@@ -217,14 +254,20 @@ final class TableCopier implements Runnable {
 
     /*
      * One chunk, in its own short transaction: its snapshot first (waiting while a transaction it misses is still
-     * settling), then at most snapshot_chunk rows after the key, and fewer once they hold the chunk's bytes.
+     * settling), the table's lock and plan, then at most snapshot_chunk rows after the key, and fewer once they hold
+     * the chunk's bytes.
      */
-    private CopyWindow.Chunk read(Connection c, CopyPlan plan, List<String> after) throws SQLException {
+    private Read read(Connection c, TableName table, CopyPlan expected, List<String> after) throws SQLException {
         c.setAutoCommit(false);
         try {
             CopyWindow.Snapshot snapshot = snapshot(c);
             if (snapshot == null) {
                 return null;
+            }
+            objects.runBuilt(c, "cdc-copy-lock-ddl", table.schema(), table.table());
+            CopyPlan plan = CopyPlan.of(objects, c, table).orElse(null);
+            if (plan == null || !Objects.equals(plan.keyColumns(), expected.keyColumns())) {
+                return new Read(plan, null);
             }
             List<CopyWindow.Row> rows = new ArrayList<>();
             List<String> last = after;
@@ -260,7 +303,7 @@ final class TableCopier implements Runnable {
                 running = null;
             }
             c.commit();
-            return new CopyWindow.Chunk(rows, snapshot, last, !full && rows.size() < spec.snapshotChunk());
+            return new Read(plan, new CopyWindow.Chunk(rows, snapshot, last, !full && rows.size() < spec.snapshotChunk()));
         } catch (SQLException e) {
             if (stopping.getAsBoolean()) {
                 return null;
@@ -324,24 +367,26 @@ final class TableCopier implements Runnable {
             if (snapshot == null) {
                 return;
             }
-            Instant taken = Instant.now();
             TableName t = task.table();
+            objects.runBuilt(c, "cdc-copy-lock-ddl", t.schema(), t.table());
+            CopyPlan plan = CopyPlan.of(objects, c, t).orElse(task.plan());
+            Instant taken = Instant.now();
             batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, taken, t.schema(), t.table(), "truncate", null, null, null)), null);
             long rows = 0;
             long keepalive = System.nanoTime();
             try (Statement st = c.createStatement()) {
                 st.setFetchSize(FETCH_ROWS);
                 running = st;
-                try (ResultSet rs = st.executeQuery(task.plan().fullQuery())) {
+                try (ResultSet rs = st.executeQuery(plan.fullQuery())) {
                     while (rs.next()) {
                         if (stopping.getAsBoolean()) {
                             return;
                         }
-                        ChangeEvent e = task.plan().row(rs, taken).event();
+                        ChangeEvent e = plan.row(rs, taken).event();
                         batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, taken, e.schema(), e.table(), e.op(), null, null, e.after())), null);
                         rows++;
                         if (batch.full()) {
-                            batch.addCopied(List.of(), new CopyProgress(task.mappingId(), task.generation(), null, rows, false, 0));
+                            batch.addCopied(List.of(), new CopyProgress(task.mappingId(), task.generation(), null, null, rows, false, 0));
                             rows = 0;
                             writer.submit(batch.cut());
                         }
@@ -355,7 +400,7 @@ final class TableCopier implements Runnable {
                 running = null;
             }
             c.commit();
-            batch.addCopied(List.of(), new CopyProgress(task.mappingId(), task.generation(), null, rows, true, 0));
+            batch.addCopied(List.of(), new CopyProgress(task.mappingId(), task.generation(), null, null, rows, true, 0));
             window.fullCopyTaken(snapshot);
         } catch (SQLException e) {
             if (!stopping.getAsBoolean()) {

@@ -37,7 +37,7 @@ class CopyWindowTest {
         assertThat(keys(out), is(List.of("1", "4")));
         assertThat(out.getFirst().lsn(), is(0x200L));
         assertThat(out.getFirst().op(), is("snapshot"));
-        assertThat(progress, is(List.of(new CopyProgress(mapping, 3, List.of("4"), 4, true, chunk))));
+        assertThat(progress, is(List.of(new CopyProgress(mapping, 3, List.of("4"), KEY, 4, true, chunk))));
         assertThat(window.await(chunk, () -> false), is(CopyWindow.Outcome.EMITTED));
     }
 
@@ -115,13 +115,13 @@ class CopyWindowTest {
 
     @Test
     void aKeyIsReadFromWhicheverJsonHoldsItsColumns() {
-        assertThat(CopyWindow.key(RowJson.of("{\"b\":\"x\",\"a\":1,\"c\":null}"), List.of("a", "b"), false),
-                   is(CopyWindow.key(RowJson.of("{\"a\":1,\"b\":\"x\"}"), List.of("a", "b"), false)));
-        assertThat(CopyWindow.key(RowJson.of("{\"a\":1}"), List.of("a", "b"), false), is((String) null));
+        assertThat(CopyWindow.key(RowJson.of("{\"b\":\"x\",\"a\":1,\"c\":null}"), List.of("a", "b")),
+                   is(CopyWindow.key(RowJson.of("{\"a\":1,\"b\":\"x\"}"), List.of("a", "b"))));
+        assertThat(CopyWindow.key(RowJson.of("{\"a\":1}"), List.of("a", "b")), is((String) null));
     }
 
     private CopyWindow.Task task(List<String> key) {
-        return new CopyWindow.Task(mapping, 3, new TableName("public", "t"), key, false, null);
+        return new CopyWindow.Task(mapping, 3, new TableName("public", "t"), key, null);
     }
 
     private void mark(long chunk, boolean low, long lsn) {
@@ -152,7 +152,7 @@ class CopyWindowTest {
 
     private static CopyWindow.Row row(int id) {
         RowJson key = RowJson.of("{\"id\":" + id + "}");
-        return new CopyWindow.Row(CopyWindow.key(key, KEY, false), new ChangeEvent(0, 0, null, Instant.EPOCH, "public", "t", "snapshot", key, null,
+        return new CopyWindow.Row(CopyWindow.key(key, KEY), new ChangeEvent(0, 0, null, Instant.EPOCH, "public", "t", "snapshot", key, null,
                                                                             RowJson.of("{\"id\":" + id + ",\"v\":\"old\"}")));
     }
 

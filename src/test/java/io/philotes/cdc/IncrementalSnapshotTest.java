@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -253,6 +254,40 @@ class IncrementalSnapshotTest {
             assertThat(client.post(path + "/stop", "").status(), is(200));
         } finally {
             service.kill();
+        }
+    }
+
+    /* Each chunk reads the table's plan anew: its rows have the columns the table has then, and another key starts it over. */
+    @Test
+    void columnsAndKeysChangedDuringACopyAreFollowed() throws Exception {
+        String db = server.createDatabase();
+        server.execute(db, """
+                CREATE TABLE public.shifting (id int PRIMARY KEY, note text, v int NOT NULL);
+                INSERT INTO public.shifting SELECT g, 'note ' || g, g FROM generate_series(1, 30000) g;""");
+        String path = pipeline(api, db, "shifting", "[{\"table\":\"shifting\"}]", "{\"snapshot_chunk\":500}");
+        started(api, path);
+        awaitCopied(path, "shifting", 3000);
+        server.execute(db, "ALTER TABLE public.shifting ADD COLUMN extra int DEFAULT 7");
+        awaitCopied(path, "shifting", 8000);
+        server.execute(db, "ALTER TABLE public.shifting DROP COLUMN note");
+        awaitCopied(path, "shifting", 13000);
+        server.execute(db, "ALTER TABLE public.shifting DROP CONSTRAINT shifting_pkey, ADD PRIMARY KEY (v, id)");
+        JsonObject copy = snapshot(PipelineEvents.awaitCopied(api, path, WAIT_MILLIS), "shifting");
+        assertThat("the copy started over by the new key: " + copy, copy.getJsonNumber("rows_copied").longValue(), greaterThan(30000L));
+        List<JsonObject> events = PipelineEvents.all(api, path);
+        JsonObject last = events.getLast();
+        assertThat(last.getString("op"), is("snapshot"));
+        assertThat("the last row has the table's columns now: " + last, last.getJsonObject("after").keySet(), is(Set.of("id", "v", "extra")));
+        assertThat(last.getJsonObject("key").keySet(), is(Set.of("v", "id")));
+        assertThat(replay(events, "shifting").keySet(), is(sourceRows(db, "shifting").keySet()));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+    }
+
+    private static void awaitCopied(String path, String table, long rows) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+        while (snapshot(api.get(path + "/status").json(), table).getJsonNumber("rows_copied").longValue() < rows) {
+            assertThat("no " + rows + " rows copied in time", System.currentTimeMillis() < deadline, is(true));
+            Thread.sleep(5);
         }
     }
 

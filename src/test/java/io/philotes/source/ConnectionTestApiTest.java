@@ -113,6 +113,24 @@ class ConnectionTestApiTest {
         assertThat(report.getBoolean("cdc_ready"), is(false));
     }
 
+    /* Table copies write their watermarks with pg_logical_emit_message: a source that revoked it from PUBLIC says so. */
+    @Test
+    void aRoleThatMayNotWriteWatermarksFailsTheCopyCheckWithTheGrantThatFixesIt() {
+        String db = logical.createDatabase();
+        logical.execute(db, "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, text, boolean) FROM PUBLIC");
+        String role = logical.createRole(PASSWORD, true);
+        Map<String, JsonObject> checks = checks(test(SourceJson.on(logical, db, role, PASSWORD).build()));
+        assertThat(status(checks, "copy_watermarks"), is("fail"));
+        String grant = checks.get("copy_watermarks").getString("remediation");
+        assertThat(grant, is("GRANT EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(transactional boolean, prefix text, message text,"
+                             + " flush boolean) TO \"" + role + "\";"));
+
+        logical.execute(db, grant);
+        checks = checks(test(SourceJson.on(logical, db, role, PASSWORD).build()));
+        assertThat(status(checks, "copy_watermarks"), is("pass"));
+        assertThat(status(checks, "replication_privilege"), is("pass"));
+    }
+
     @Test
     void wrongPasswordFailsAuthenticationAndIsNeverShown() {
         String wrong = "Wr0ng-pass-9f2c";

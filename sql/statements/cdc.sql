@@ -178,9 +178,13 @@ SELECT pg_advisory_unlock(?)
 SELECT pg_advisory_unlock_all()
 
 -- name: snapshots-to-copy
--- The copies a pipeline's runner has to take, oldest request first: enabled tables pending or cut short.
+-- The copies a pipeline's runner has to take, oldest request first: enabled tables pending or cut short. gap: the
+-- first copy of this mapping (not one asked for again) while the pipeline's events already hold the table - from before
+-- it was disabled, or removed and added again, a time its changes were not captured.
 SELECT s.mapping_id, s.generation, s.state, s.last_key, s.key_columns, s.rows_copied, m.source_schema, m.source_table,
-       COALESCE(CAST(m.config ->> 'allow_full_copy' AS boolean), false) AS allow_full_copy
+       COALESCE(CAST(m.config ->> 'allow_full_copy' AS boolean), false) AS allow_full_copy,
+       s.generation = 1 AND EXISTS (SELECT 1 FROM philotes.table_stats t WHERE t.pipeline_id = s.pipeline_id
+                                    AND t.schema_name = m.source_schema AND t.table_name = m.source_table AND t.events_processed > 0) AS gap
 FROM philotes.table_snapshots s JOIN philotes.table_mappings m ON m.id = s.mapping_id
 WHERE s.pipeline_id = :pipeline_id AND m.enabled AND s.state IN ('pending', 'copying')
 ORDER BY s.requested_at, m.source_schema COLLATE "C", m.source_table COLLATE "C"

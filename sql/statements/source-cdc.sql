@@ -4,10 +4,13 @@
 -- quoted by the server: statements that build a statement return its text, written with format's %I and %L.
 
 -- name: cdc-session-settings
--- Values in the same text forms in the copy and in the stream, whatever the server's defaults.
+-- Values in the same text forms in the copy and in the stream, whatever the server's defaults; and no lock waited for
+-- without end.
 SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, MDY', false),
        set_config('IntervalStyle', 'postgres', false), set_config('extra_float_digits', '3', false),
-       set_config('bytea_output', 'hex', false)
+       set_config('bytea_output', 'hex', false),
+       -- Publication changes and the like wait for a lock at most this long (a stop never hangs behind one).
+       set_config('lock_timeout', '10s', false)
 
 -- name: cdc-publication-exists
 SELECT 1 FROM pg_publication WHERE pubname = ?
@@ -57,17 +60,36 @@ SELECT CAST(pg_logical_emit_message(false, 'philotes', CAST(? AS text)) AS text)
        set_config('synchronous_commit', 'local', true) AS flush, txid_current() AS xid
 
 -- name: cdc-copy-snapshot
--- The first statement of a copy's transaction: takes its snapshot and says which transactions it does not see.
--- settling: one of them has committed but is still leaving (waiting for a synchronous standby, say); its commit is
--- in the stream before the low watermark while the snapshot misses it, so the copy waits and takes another.
+-- In a copy's transaction, once it holds the table's lock: takes the transaction's snapshot and says which
+-- transactions it does not see. settling: one of them wrote the table (it holds its row lock) and has committed, but
+-- is still leaving (waiting for a synchronous standby, say): its commit is in the stream before the low watermark
+-- while the snapshot misses it, so the copy takes another snapshot a moment later. Parameters: the table's schema
+-- and name.
 SELECT CAST(txid_snapshot_xmin(s) AS text) AS xmin, CAST(txid_snapshot_xmax(s) AS text) AS xmax,
        ARRAY(SELECT CAST(x AS text) FROM txid_snapshot_xip(s) AS x) AS xip,
-       EXISTS (SELECT 1 FROM txid_snapshot_xip(s) AS x WHERE txid_status(x) = 'committed') AS settling
+       EXISTS (SELECT 1 FROM txid_snapshot_xip(s) AS x
+               JOIN pg_locks l ON l.locktype = 'transactionid' AND CAST(CAST(l.transactionid AS text) AS bigint) = x % 4294967296
+               JOIN pg_locks w ON w.virtualtransaction = l.virtualtransaction AND w.locktype = 'relation' AND w.mode = 'RowExclusiveLock'
+               JOIN pg_class c ON c.oid = w.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = ? AND c.relname = ? AND txid_status(x) = 'committed') AS settling
 FROM txid_current_snapshot() AS s
 
+-- name: cdc-copy-writers
+-- The transactions writing a table now (they hold its row lock until they end). A table just added to the pipeline's
+-- publication is copied once they ended: their changes made before it was published are not in the stream, so the
+-- copy must see them. Parameters: the table's schema and name.
+SELECT COALESCE(array_agg(DISTINCT w.virtualtransaction), CAST(ARRAY[] AS text[])) AS writers
+FROM pg_locks w JOIN pg_class c ON c.oid = w.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE w.locktype = 'relation' AND w.mode = 'RowExclusiveLock' AND w.pid <> pg_backend_pid() AND n.nspname = ? AND c.relname = ?
+
+-- name: cdc-copy-writers-left
+-- How many of those transactions are still running.
+SELECT count(*) AS left FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY (CAST(? AS text[]))
+
 -- name: cdc-copy-lock-ddl
--- In a chunk's transaction, before its plan: the lock its read takes anyway, taken first, waiting at most 10 s (for
--- an ALTER TABLE queued ahead, say) so a copy never hangs behind one.
+-- The first statements of a copy's transaction: the lock its read takes anyway, taken before its snapshot (LOCK takes
+-- none), so no ALTER TABLE (a rewrite that an older snapshot would see as an empty table, a column or key changed) can
+-- commit between the snapshot, the plan and the read; waiting at most 10 s for one queued ahead.
 SELECT format('SET LOCAL lock_timeout = %L; LOCK TABLE %I.%I IN ACCESS SHARE MODE', '10s', CAST(? AS text), CAST(? AS text)) AS ddl
 
 -- name: cdc-copy-plan

@@ -85,13 +85,14 @@ final class Batch {
             inTransaction += drop;
             added -= drop;
         }
+        // Counted as the source sent them: after a restart it sends them again, without the filter below.
+        inTransaction += added;
         if (window != null) {
-            // Before counting: events a copy of the whole table already holds are dropped, and never count as stored.
+            // Events a copy of the whole table already holds are dropped.
             int size = events.size();
             window.observe(events, size - added);
             added -= size - events.size();
         }
-        inTransaction += added;
         for (int i = events.size() - added; i < events.size(); i++) {
             bytes += events.get(i).bytes();
         }

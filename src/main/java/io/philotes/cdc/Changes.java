@@ -26,18 +26,19 @@ final class Changes {
             case PgOutput.Relation r -> relations.put(r.oid(), r);
             case PgOutput.Insert i -> {
                 PgOutput.Relation r = relation(i.relation());
-                out.add(event(r, lsn, "insert", key(r, i.tuple()), null, row(r, i.tuple(), false)));
+                out.add(event(r, lsn, "insert", key(r, i.tuple()), null, row(r, i.tuple(), false, null)));
             }
             case PgOutput.Update u -> {
                 PgOutput.Relation r = relation(u.relation());
                 PgOutput.Tuple old = u.old() != null ? u.old() : u.key();
-                RowJson before = old == null ? null : row(r, old, u.old() == null);
-                out.add(event(r, lsn, "update", key(r, u.tuple()), before, row(r, u.tuple(), false)));
+                RowJson before = old == null ? null : row(r, old, u.old() == null, null);
+                // With REPLICA IDENTITY FULL the old row is whole: a TOASTed value the update left alone is taken from it.
+                out.add(event(r, lsn, "update", key(r, u.tuple()), before, row(r, u.tuple(), false, u.old())));
             }
             case PgOutput.Delete d -> {
                 PgOutput.Relation r = relation(d.relation());
                 PgOutput.Tuple old = d.old() != null ? d.old() : d.key();
-                out.add(event(r, lsn, "delete", key(r, old), d.old() == null ? null : row(r, d.old(), false), null));
+                out.add(event(r, lsn, "delete", key(r, old), d.old() == null ? null : row(r, d.old(), false, null), null));
             }
             case PgOutput.Truncate t -> {
                 for (int oid : t.relations()) {
@@ -67,14 +68,22 @@ final class Changes {
                                key, before, after);
     }
 
-    /* The row; with keysOnly, just its replica identity columns (an old key carries only those). */
-    private static RowJson row(PgOutput.Relation r, PgOutput.Tuple t, boolean keysOnly) {
+    /*
+     * The row; with keysOnly, just its replica identity columns (an old key carries only those). A value left out as
+     * unchanged (TOASTed) is taken from the whole old row, when there is one.
+     */
+    private static RowJson row(PgOutput.Relation r, PgOutput.Tuple t, boolean keysOnly, PgOutput.Tuple old) {
         JsonRow row = new JsonRow();
         int n = Math.min(t.size(), r.columns().size());
         for (int i = 0; i < n; i++) {
             PgOutput.Column c = r.columns().get(i);
-            if (!t.unchanged(i) && (!keysOnly || c.key())) {
+            if (keysOnly && !c.key()) {
+                continue;
+            }
+            if (!t.unchanged(i)) {
                 row.add(c.name(), c.typeOid(), t.bytes(i));
+            } else if (old != null && i < old.size() && !old.unchanged(i)) {
+                row.add(c.name(), c.typeOid(), old.bytes(i));
             }
         }
         return row.json();

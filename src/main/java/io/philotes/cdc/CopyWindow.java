@@ -2,6 +2,8 @@ package io.philotes.cdc;
 
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -47,7 +49,9 @@ final class CopyWindow {
 
     private final UUID pipelineId;
     private final long epoch;
-    private final String session = Long.toHexString(System.nanoTime());
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /* Unguessable: a watermark another user of the source writes cannot pass for this runner's. */
+    private final String session = Long.toHexString(RANDOM.nextLong()) + Long.toHexString(RANDOM.nextLong());
     private final Object lock = new Object();
     private Task task;
     private long chunkSeq;
@@ -61,6 +65,8 @@ final class CopyWindow {
     private boolean truncated;
     private boolean fullCopyDue;
     private boolean fullCopyTaken;
+    private String fullCopyFailure;
+    private boolean truncateFirst;
     private long dueLsn;
     private Snapshot skipSeen;
     private long storedChunk;
@@ -83,9 +89,10 @@ final class CopyWindow {
      *
      * @param t the copy
      */
-    void begin(Task t) {
+    void begin(Task t, boolean truncate) {
         synchronized (lock) {
             task = t;
+            truncateFirst = truncate;
             before = new LinkedHashSet<>();
             open = false;
             expected = -1;
@@ -127,6 +134,7 @@ final class CopyWindow {
             handed = null;
             outcome = null;
             fullCopyTaken = false;
+            fullCopyFailure = null;
             return expected;
         }
     }
@@ -179,7 +187,7 @@ final class CopyWindow {
      */
     boolean awaitFullCopy(long chunk, BooleanSupplier stopping) throws InterruptedException {
         synchronized (lock) {
-            return until(() -> fullCopyTaken && expected == chunk, stopping);
+            return until(() -> (fullCopyTaken || fullCopyFailure != null) && expected == chunk, stopping);
         }
     }
 
@@ -232,6 +240,31 @@ final class CopyWindow {
     }
 
     /**
+     * The whole-table copy failed: the copier takes it again (beginning with its truncate) after a pause.
+     *
+     * @param why the cause
+     */
+    void fullCopyFailed(String why) {
+        synchronized (lock) {
+            fullCopyDue = false;
+            fullCopyFailure = why;
+            open = false;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Why the whole-table copy the stream took last failed.
+     *
+     * @return the reason, or null
+     */
+    String fullCopyFailure() {
+        synchronized (lock) {
+            return fullCopyFailure;
+        }
+    }
+
+    /**
      * The whole table was copied at the low watermark with this snapshot: until the high watermark, the changes of the
      * table that it saw are dropped.
      *
@@ -280,7 +313,7 @@ final class CopyWindow {
                     events.remove(i);
                     continue;
                 }
-                if (open) {
+                if (open && task.keyColumns() != null) {
                     during.add(xid);
                     if (task.keyColumns() != null) {
                         touch(e);
@@ -325,14 +358,23 @@ final class CopyWindow {
             if (task == null || expected < 0 || !text.startsWith(watermark(expected, true).replace("/low", "/"))) {
                 return;
             }
-            if (text.endsWith("/low")) {
+            // The first low watermark opens the window (another, forged or not, changes nothing); a high one closes it only
+            // once the chunk is read. So a watermark someone else wrote can make a chunk be emitted early, which the stream's
+            // later changes still override, but never hide a change of the window.
+            if (text.endsWith("/low") && !open) {
                 open = true;
                 touched = new HashSet<>();
                 during = new HashSet<>();
                 truncated = false;
                 fullCopyDue = task.keyColumns() == null;
                 dueLsn = lsn;
-            } else if (text.endsWith("/high") && open) {
+                if (truncateFirst && task.keyColumns() != null) {
+                    // The events hold the table from before a gap in its capture: replaying them must not keep rows deleted meanwhile.
+                    truncateFirst = false;
+                    TableName t = task.table();
+                    out.add(new ChangeEvent(lsn, lsn, null, Instant.now(), t.schema(), t.table(), "truncate", null, null, null));
+                }
+            } else if (text.endsWith("/high") && open && (handed != null || skipSeen != null)) {
                 close(lsn, out, progress);
             }
         }
@@ -349,7 +391,7 @@ final class CopyWindow {
         }
         Chunk c = handed;
         handed = null;
-        if (c == null || missedBefore(c.snapshot())) {
+        if (missedBefore(c.snapshot())) {
             outcome = Outcome.RETRY;
         } else {
             for (Row r : c.rows()) {
@@ -364,10 +406,7 @@ final class CopyWindow {
             outcome = Outcome.EMITTED;
         }
         during.forEach(this::remember);
-        Snapshot s = c == null ? null : c.snapshot();
-        if (s != null) {
-            before.removeIf(s::sees);
-        }
+        before.removeIf(c.snapshot()::sees);
         lock.notifyAll();
     }
 

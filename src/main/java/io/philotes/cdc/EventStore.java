@@ -350,8 +350,7 @@ public final class EventStore {
         try (var rows = db.execute().createNamedQuery("snapshots-to-copy").addParam("pipeline_id", pipelineId).execute()) {
             return rows.map(r -> new TableCopier.Request(r.column("mapping_id").get(UUID.class), r.column("generation").get(Long.class),
                     new TableName(Rows.text(r, "source_schema"), Rows.text(r, "source_table")), Rows.strings(r, "last_key"),
-                    Rows.strings(r, "key_columns"),
-                    r.column("allow_full_copy").get(Boolean.class))).toList();
+                    Rows.strings(r, "key_columns"), r.column("allow_full_copy").get(Boolean.class), r.column("gap").get(Boolean.class))).toList();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.philotes.cdc;
 
 import java.net.InetAddress;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,6 +39,8 @@ final class TableCopier implements Runnable {
     /* How often the metadata is asked for copies to take when there are none. */
     private static final long POLL_MILLIS = 1000;
     private static final long SETTLE_MILLIS = 5;
+    private static final long SETTLE_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long WRITERS_TOLD_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int FETCH_ROWS = 1000;
     /* How often a whole-table copy, which holds the stream, tells the source the stream is alive. */
     private static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -67,11 +70,14 @@ final class TableCopier implements Runnable {
      * @param lastKey       the key of the last row stored, null to start from the first
      * @param keyColumns    the columns of that key
      * @param allowFullCopy whether a table without a key may be copied whole
+     * @param gap           whether the pipeline's events already hold the table from before a time its changes were not
+     *                      captured (its mapping was disabled, or removed and added again): the copy begins with a truncate
      */
-    record Request(UUID mappingId, long generation, TableName table, List<String> lastKey, List<String> keyColumns, boolean allowFullCopy) {
+    record Request(UUID mappingId, long generation, TableName table, List<String> lastKey, List<String> keyColumns, boolean allowFullCopy,
+                   boolean gap) {
         /* The request as one finished copy is known by, wherever it stood. */
         Request done() {
-            return new Request(mappingId, generation, null, null, null, false);
+            return new Request(mappingId, generation, null, null, null, false, false);
         }
     }
 
@@ -103,7 +109,8 @@ final class TableCopier implements Runnable {
                     next = todo.getFirst();
                     copy(next);
                     failures = 0;
-                } catch (SQLException | RuntimeException e) {
+                } catch (SQLException | RuntimeException | OutOfMemoryError e) {
+                    // An OutOfMemoryError too (rows larger than the heap): a copier that died silently would leave its copy stalled.
                     if (stopping.getAsBoolean()) {
                         break;
                     }
@@ -136,9 +143,12 @@ final class TableCopier implements Runnable {
     private void copy(Request r) throws SQLException {
         Connection c = connect();
         String named = spec.source().publicationName();
-        if (named == null && published.add(r.table())) {
-            // A table added while the pipeline runs: its changes are streamed from the watermark on.
-            objects.ensurePublication(c, spec.ownName(), List.copyOf(published));
+        if (named == null && !published.contains(r.table())) {
+            // A table added while the pipeline runs: its changes are streamed from its publication on.
+            List<TableName> tables = new ArrayList<>(published);
+            tables.add(r.table());
+            objects.ensurePublication(c, spec.ownName(), tables);
+            published.add(r.table());
         } else if (named != null && !objects.publishes(c, named, r.table())) {
             store.copyFailed(r, "publication " + named + ", which the source names, does not publish table " + r.table() + ", so its changes"
                                 + " would be missing: ALTER PUBLICATION " + TableName.quote(named) + " ADD TABLE " + r.table()
@@ -154,8 +164,11 @@ final class TableCopier implements Runnable {
             store.copyFailed(r, CopyPlan.unchunkable(r.table()));
             return;
         }
+        if (r.lastKey() == null && !writersEnded(c, r)) {
+            return;
+        }
         store.copyBegins(r, plan.estimatedRows());
-        window.begin(task(r, plan));
+        window.begin(task(r, plan), r.gap() && r.lastKey() == null);
         try {
             if (plan.chunked()) {
                 chunks(c, r, plan);
@@ -227,6 +240,45 @@ final class TableCopier implements Runnable {
         }
     }
 
+    /*
+     * A copy from the start waits for the transactions writing the table when it begins to end: changes they made
+     * before the table was added to the publication are not in the stream (pgoutput judges each change by the catalog
+     * as it was then), so the copy's snapshots must see them. Only writers of that moment are waited for.
+     */
+    private boolean writersEnded(Connection c, Request r) throws SQLException {
+        TableName table = r.table();
+        Array writers;
+        try (PreparedStatement ps = c.prepareStatement(objects.statement("cdc-copy-writers"))) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                writers = rs.getArray("writers");
+            }
+        }
+        long told = System.nanoTime() + WRITERS_TOLD_NANOS;
+        try (PreparedStatement ps = c.prepareStatement(objects.statement("cdc-copy-writers-left"))) {
+            ps.setArray(1, writers);
+            while (!stopping.getAsBoolean()) {
+                long left;
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    left = rs.getLong("left");
+                }
+                if (left == 0) {
+                    return true;
+                }
+                if (told != 0 && System.nanoTime() > told) {
+                    // Shown in the table's status while the copy waits (a long batch job writing the table, say).
+                    store.copyError(r, "waiting for " + left + " transaction(s) that were writing the table when its copy began to end");
+                    told = 0;
+                }
+                sleep(SETTLE_MILLIS * 10);
+            }
+        }
+        return false;
+    }
+
     private static CopyWindow.Task task(Request r, CopyPlan plan) {
         return new CopyWindow.Task(r.mappingId(), r.generation(), r.table(), plan.keyColumns(), plan);
     }
@@ -244,7 +296,11 @@ final class TableCopier implements Runnable {
     private void whole(Connection c, Request r) throws SQLException {
         long id = window.nextChunk();
         watermark(c, window.watermark(id, true));
-        if (Boolean.TRUE.equals(await(() -> window.awaitFullCopy(id, stopping)))) {
+        Boolean taken = await(() -> window.awaitFullCopy(id, stopping));
+        if (window.fullCopyFailure() != null) {
+            throw new SQLException(window.fullCopyFailure());
+        }
+        if (Boolean.TRUE.equals(taken)) {
             watermark(c, window.watermark(id, false));
             if (await(() -> window.await(id, stopping)) != null) {
                 finished.add(r.done());
@@ -258,13 +314,13 @@ final class TableCopier implements Runnable {
      * the chunk's bytes.
      */
     private Read read(Connection c, TableName table, CopyPlan expected, List<String> after) throws SQLException {
+        String lock = objects.build(c, "cdc-copy-lock-ddl", table.schema(), table.table());
         c.setAutoCommit(false);
         try {
-            CopyWindow.Snapshot snapshot = snapshot(c);
+            CopyWindow.Snapshot snapshot = begin(c, table, lock);
             if (snapshot == null) {
                 return null;
             }
-            objects.runBuilt(c, "cdc-copy-lock-ddl", table.schema(), table.table());
             CopyPlan plan = CopyPlan.of(objects, c, table).orElse(null);
             if (plan == null || !Objects.equals(plan.keyColumns(), expected.keyColumns())) {
                 return new Read(plan, null);
@@ -282,7 +338,8 @@ final class TableCopier implements Runnable {
                     }
                 }
                 ps.setInt(i, spec.snapshotChunk());
-                ps.setFetchSize(spec.snapshotChunk());
+                // Fetched a part at a time, so the chunk's byte bound holds whatever its rows weigh.
+                ps.setFetchSize(Math.min(spec.snapshotChunk(), FETCH_ROWS));
                 running = ps;
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -316,20 +373,28 @@ final class TableCopier implements Runnable {
     }
 
     /*
-     * Begins the copy's transaction and takes its snapshot; while a transaction the snapshot misses has already
-     * committed (it is still leaving, waiting for a synchronous standby, say), begins again a moment later.
+     * Begins a copy's transaction: the table's lock first (it takes no snapshot), then the snapshot. While a transaction
+     * that wrote the table and that the snapshot misses has committed but is still leaving (waiting for a synchronous
+     * standby, say), begins again a moment later, for a second at most: the window's own check (a transaction the
+     * stream carried before the low watermark that the snapshot misses) reads the chunk again after that.
      */
-    private CopyWindow.Snapshot snapshot(Connection c) throws SQLException {
+    private CopyWindow.Snapshot begin(Connection c, TableName table, String lock) throws SQLException {
+        long deadline = System.nanoTime() + SETTLE_MAX_NANOS;
         while (!stopping.getAsBoolean()) {
             ReplicationObjects.run(c, objects.statement("cdc-copy-transaction"));
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(objects.statement("cdc-copy-snapshot"))) {
-                rs.next();
-                if (!rs.getBoolean("settling")) {
-                    List<Long> xip = new ArrayList<>();
-                    for (String x : (String[]) rs.getArray("xip").getArray()) {
-                        xip.add(Long.parseLong(x));
+            ReplicationObjects.run(c, lock);
+            try (PreparedStatement ps = c.prepareStatement(objects.statement("cdc-copy-snapshot"))) {
+                ps.setString(1, table.schema());
+                ps.setString(2, table.table());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean("settling") || System.nanoTime() > deadline) {
+                        List<Long> xip = new ArrayList<>();
+                        for (String x : (String[]) rs.getArray("xip").getArray()) {
+                            xip.add(Long.parseLong(x));
+                        }
+                        return CopyWindow.Snapshot.of(Long.parseLong(rs.getString("xmax")), xip);
                     }
-                    return CopyWindow.Snapshot.of(Long.parseLong(rs.getString("xmax")), xip);
                 }
             }
             c.rollback();
@@ -351,29 +416,31 @@ final class TableCopier implements Runnable {
     void fullCopy(Batch batch, EventWriter writer, PGReplicationStream stream) throws SQLException {
         CopyWindow.Task task = window.fullCopyDue();
         long lsn = window.dueLsn();
+        TableName t = task.table();
         Connection c = connection;
         writer.submit(batch.cut());
+        CopyWindow.Snapshot taken = null;
+        String lock = objects.build(c, "cdc-copy-lock-ddl", t.schema(), t.table());
         c.setAutoCommit(false);
         try {
+            long keepalive = System.nanoTime();
             CopyWindow.Snapshot snapshot = null;
             while (snapshot == null && !stopping.getAsBoolean()) {
-                snapshot = snapshot(c);
+                snapshot = begin(c, t, lock);
                 if (snapshot != null && window.missedBefore(snapshot)) {
                     c.rollback();
                     snapshot = null;
+                    keepalive = keepalive(stream, keepalive);
                     sleep(SETTLE_MILLIS);
                 }
             }
             if (snapshot == null) {
                 return;
             }
-            TableName t = task.table();
-            objects.runBuilt(c, "cdc-copy-lock-ddl", t.schema(), t.table());
             CopyPlan plan = CopyPlan.of(objects, c, t).orElse(task.plan());
-            Instant taken = Instant.now();
-            batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, taken, t.schema(), t.table(), "truncate", null, null, null)), null);
+            Instant at = Instant.now();
+            batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, at, t.schema(), t.table(), "truncate", null, null, null)), null);
             long rows = 0;
-            long keepalive = System.nanoTime();
             try (Statement st = c.createStatement()) {
                 st.setFetchSize(FETCH_ROWS);
                 running = st;
@@ -382,18 +449,15 @@ final class TableCopier implements Runnable {
                         if (stopping.getAsBoolean()) {
                             return;
                         }
-                        ChangeEvent e = plan.row(rs, taken).event();
-                        batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, taken, e.schema(), e.table(), e.op(), null, null, e.after())), null);
+                        ChangeEvent e = plan.row(rs, at).event();
+                        batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, at, e.schema(), e.table(), e.op(), null, null, e.after())), null);
                         rows++;
                         if (batch.full()) {
                             batch.addCopied(List.of(), new CopyProgress(task.mappingId(), task.generation(), null, null, rows, false, 0));
                             rows = 0;
                             writer.submit(batch.cut());
                         }
-                        if (System.nanoTime() - keepalive > KEEPALIVE_NANOS) {
-                            stream.forceUpdateStatus();
-                            keepalive = System.nanoTime();
-                        }
+                        keepalive = keepalive(stream, keepalive);
                     }
                 }
             } finally {
@@ -401,15 +465,31 @@ final class TableCopier implements Runnable {
             }
             c.commit();
             batch.addCopied(List.of(), new CopyProgress(task.mappingId(), task.generation(), null, null, rows, true, 0));
-            window.fullCopyTaken(snapshot);
+            taken = snapshot;
         } catch (SQLException e) {
+            // The stream goes on; the copier takes the copy again (from its truncate) after a pause, saying why meanwhile.
             if (!stopping.getAsBoolean()) {
-                throw e;
+                LOG.log(System.Logger.Level.WARNING, "Pipeline {0}: the copy of {1} in one transaction failed: {2}", spec.name(), t,
+                        DatabaseErrors.message(e));
+                window.fullCopyFailed(DatabaseErrors.message(e));
             }
         } finally {
             c.rollback();
             c.setAutoCommit(true);
         }
+        if (taken != null) {
+            // Only now: the copier writes the high watermark on this connection.
+            window.fullCopyTaken(taken);
+        }
+    }
+
+    /* Tells the source the stream is alive while it waits for a copy, every few seconds. */
+    private static long keepalive(PGReplicationStream stream, long last) throws SQLException {
+        if (System.nanoTime() - last < KEEPALIVE_NANOS) {
+            return last;
+        }
+        stream.forceUpdateStatus();
+        return System.nanoTime();
     }
 
     private void watermark(Connection c, String text) throws SQLException {
@@ -442,7 +522,7 @@ final class TableCopier implements Runnable {
     }
 
     /* A failed copy is taken again after a pause; its table's status shows why meanwhile. */
-    private void failed(Request r, Exception e) {
+    private void failed(Request r, Throwable e) {
         failures++;
         String cause = DatabaseErrors.message(e).replace('\n', ' ');
         LOG.log(System.Logger.Level.WARNING, "Pipeline {0}: the copy of {1} failed (attempt {2}), retrying: {3}", spec.name(),

@@ -27,7 +27,7 @@ class CopyWindowTest {
 
     @Test
     void aRowTheStreamChangedInsideTheWindowComesFromTheStreamOnly() throws Exception {
-        window.begin(task(KEY));
+        window.begin(task(KEY), false);
         long chunk = window.nextChunk();
         mark(chunk, true, 0x100);
         stream(change("update", 50, 2), change("delete", 51, 3), other(52, 1));
@@ -43,7 +43,7 @@ class CopyWindowTest {
 
     @Test
     void aTransactionBeforeTheWindowThatTheSnapshotDoesNotSeeMakesTheChunkBeReadAgain() throws Exception {
-        window.begin(task(KEY));
+        window.begin(task(KEY), false);
         stream(change("update", 60, 2));
         long first = window.nextChunk();
         mark(first, true, 0x100);
@@ -65,7 +65,7 @@ class CopyWindowTest {
 
     @Test
     void aTruncateInsideTheWindowDropsTheWholeChunk() throws Exception {
-        window.begin(task(KEY));
+        window.begin(task(KEY), false);
         long chunk = window.nextChunk();
         mark(chunk, true, 0x100);
         stream(new ChangeEvent(0x150, 0x150, 80L, Instant.EPOCH, "public", "t", "truncate", null, null, null));
@@ -79,7 +79,7 @@ class CopyWindowTest {
 
     @Test
     void watermarksOfAnotherPipelineOrAnEarlierChunkChangeNothing() {
-        window.begin(task(KEY));
+        window.begin(task(KEY), false);
         long old = window.nextChunk();
         long chunk = window.nextChunk();
         window.watermark(message(new CopyWindow(UUID.randomUUID(), 7).watermark(chunk, true)), 0x100, out, progress);
@@ -97,8 +97,38 @@ class CopyWindowTest {
     }
 
     @Test
+    void aSecondLowWatermarkOrAHighOneBeforeTheChunkIsReadChangesNothing() throws Exception {
+        window.begin(task(KEY), false);
+        long chunk = window.nextChunk();
+        mark(chunk, true, 0x100);
+        stream(change("update", 50, 2));
+        mark(chunk, true, 0x180); // forged, or written twice: the window stays as it is
+        mark(chunk, false, 0x190); // before the chunk is handed: no outcome, no retry
+        assertThat(window.await(chunk, () -> true), is((CopyWindow.Outcome) null));
+        window.hand(new CopyWindow.Chunk(List.of(row(1), row(2)), CopyWindow.Snapshot.of(60, List.of()), List.of("2"), true));
+        out.clear();
+        mark(chunk, false, 0x200);
+        assertThat(keys(out), is(List.of("1")));
+        assertThat(window.await(chunk, () -> false), is(CopyWindow.Outcome.EMITTED));
+    }
+
+    @Test
+    void aCopyAfterAGapInTheCaptureBeginsWithATruncateOnce() {
+        window.begin(task(KEY), true);
+        long first = window.nextChunk();
+        mark(first, true, 0x100);
+        assertThat(out.stream().map(ChangeEvent::op).toList(), is(List.of("truncate")));
+        assertThat(out.getFirst().lsn(), is(0x100L));
+        window.hand(new CopyWindow.Chunk(List.of(row(1)), CopyWindow.Snapshot.of(60, List.of()), List.of("1"), false));
+        mark(first, false, 0x200);
+        out.clear();
+        mark(window.nextChunk(), true, 0x300);
+        assertThat(out.isEmpty(), is(true));
+    }
+
+    @Test
     void aWholeTableCopyDropsTheWindowsChangesItsSnapshotSaw() throws Exception {
-        window.begin(task(null));
+        window.begin(task(null), false);
         long chunk = window.nextChunk();
         mark(chunk, true, 0x100);
         assertThat(window.fullCopyDue() != null, is(true));

@@ -313,13 +313,12 @@ final class CopyWindow {
                     events.remove(i);
                     continue;
                 }
-                if (open && task.keyColumns() != null) {
-                    during.add(xid);
-                    if (task.keyColumns() != null) {
-                        touch(e);
-                    }
-                } else {
+                if (!open) {
                     remember(xid);
+                } else if (task.keyColumns() != null) {
+                    // (A whole-table copy's window needs nothing more: its snapshot decides, above.)
+                    during.add(xid);
+                    touch(e);
                 }
             }
         }

@@ -93,7 +93,8 @@ SELECT count(*) AS left FROM pg_locks WHERE locktype = 'virtualxid' AND virtualx
 SELECT format('SET LOCAL lock_timeout = %L; LOCK TABLE %I.%I IN ACCESS SHARE MODE', '10s', CAST(? AS text), CAST(? AS text)) AS ddl
 
 -- name: cdc-copy-plan
--- How a table is copied: its columns in order (generated ones are not published) with their types, its estimated
+-- How a table is copied: its columns in order (generated ones are not published) with their types and type modifiers
+-- (numeric's declared precision decides its JSON type), its estimated
 -- rows, and the key it is copied in the order of, with the queries that read it. The key is a unique index on
 -- NOT NULL columns that every change of the stream carries: the primary key (REPLICA IDENTITY DEFAULT), the replica
 -- identity index (USING INDEX), or, with REPLICA IDENTITY FULL, the primary key or else the smallest such index.
@@ -108,7 +109,7 @@ WITH t AS (
     WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')),
 cols AS (
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) AS list, array_agg(CAST(a.attname AS text) ORDER BY a.attnum) AS names,
-           array_agg(CAST(a.atttypid AS int) ORDER BY a.attnum) AS types
+           array_agg(CAST(a.atttypid AS int) ORDER BY a.attnum) AS types, array_agg(a.atttypmod ORDER BY a.attnum) AS typmods
     FROM t JOIN pg_attribute a ON a.attrelid = t.oid
     WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
 idx AS (
@@ -126,7 +127,8 @@ key AS (
     FROM t CROSS JOIN idx CROSS JOIN LATERAL unnest(CAST(idx.indkey AS int2[])) WITH ORDINALITY AS k(attnum, ord)
     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
     WHERE k.ord <= idx.indnkeyatts)
-SELECT t.estimated_rows, cols.names AS column_names, cols.types AS column_types, key.names AS key_columns,
+SELECT t.estimated_rows, cols.names AS column_names, cols.types AS column_types, cols.typmods AS column_type_modifiers,
+       key.names AS key_columns,
        format('SELECT %s, %s FROM %I.%I ORDER BY %s LIMIT ?', cols.list, key.list, t.nspname, t.relname, key.list) AS first_query,
        format('SELECT %s, %s FROM %I.%I WHERE (%s) > (%s) ORDER BY %s LIMIT ?', cols.list, key.list, t.nspname, t.relname, key.list,
               key.params, key.list) AS next_query,

@@ -81,9 +81,9 @@ final class Changes {
                 continue;
             }
             if (!t.unchanged(i)) {
-                row.add(c.name(), c.typeOid(), t.bytes(i));
+                row.add(c.name(), c.typeOid(), c.typeModifier(), t.bytes(i));
             } else if (old != null && i < old.size() && !old.unchanged(i)) {
-                row.add(c.name(), c.typeOid(), old.bytes(i));
+                row.add(c.name(), c.typeOid(), c.typeModifier(), old.bytes(i));
             }
         }
         return row.json();
@@ -97,7 +97,7 @@ final class Changes {
         for (int i = 0; i < Math.min(t.size(), r.columns().size()); i++) {
             PgOutput.Column c = r.columns().get(i);
             if (c.key()) {
-                key.add(c.name(), c.typeOid(), t.unchanged(i) ? null : t.bytes(i));
+                key.add(c.name(), c.typeOid(), c.typeModifier(), t.unchanged(i) ? null : t.bytes(i));
             }
         }
         return key.isEmpty() ? null : key.json();

@@ -22,12 +22,14 @@ import io.philotes.source.TableDiscovery.TableName;
  * @param estimatedRows the planner's estimate of its rows
  * @param columns       its columns in order
  * @param types         their type OIDs
+ * @param typeModifiers their type modifiers
  * @param keyColumns    the key's columns in the key's order, or null when it cannot be chunked
  * @param firstQuery    reads the first chunk (parameter: the chunk's rows)
  * @param nextQuery     reads the chunk after a key (parameters: the key's values as text, then the chunk's rows)
  * @param fullQuery     reads everything
  */
-record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[] types, List<String> keyColumns, String firstQuery,
+record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[] types, int[] typeModifiers,
+                List<String> keyColumns, String firstQuery,
                 String nextQuery, String fullQuery) {
     /* text, varchar, bpchar, json, xml, name: their bytes are their text form; bytea's would be decoded. */
     private static final int[] TEXT_LIKE = {25, 1043, 1042, 114, 142, 19};
@@ -41,9 +43,11 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
                     return Optional.empty();
                 }
                 Integer[] types = (Integer[]) rs.getArray("column_types").getArray();
+                Integer[] modifiers = (Integer[]) rs.getArray("column_type_modifiers").getArray();
                 Array key = rs.getArray("key_columns");
                 return Optional.of(new CopyPlan(table, rs.getLong("estimated_rows"), List.of((String[]) rs.getArray("column_names").getArray()),
                                                 Arrays.stream(types).mapToInt(Integer::intValue).toArray(),
+                                                Arrays.stream(modifiers).mapToInt(Integer::intValue).toArray(),
                                                 key == null ? null : List.of((String[]) key.getArray()), rs.getString("first_query"),
                                                 rs.getString("next_query"), rs.getString("full_query")));
             }
@@ -79,9 +83,9 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
             if (textLike(types[i])) {
                 // Text-like values as the bytes the result holds (the query sends text): a large one is not copied.
                 byte[] bytes = rs.getBytes(i + 1);
-                row.add(columns.get(i), types[i], bytes == null ? null : new RowJson.Slice(bytes, 0, bytes.length));
+                row.add(columns.get(i), types[i], typeModifiers[i], bytes == null ? null : new RowJson.Slice(bytes, 0, bytes.length));
             } else {
-                row.add(columns.get(i), types[i], rs.getString(i + 1));
+                row.add(columns.get(i), types[i], typeModifiers[i], rs.getString(i + 1));
             }
         }
         RowJson key = null;
@@ -92,7 +96,7 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
             for (int i = 0; i < columns.size(); i++) {
                 int at = keyColumns.indexOf(columns.get(i));
                 if (at >= 0) {
-                    k.add(columns.get(i), types[i], rs.getString(columns.size() + at + 1));
+                    k.add(columns.get(i), types[i], typeModifiers[i], rs.getString(columns.size() + at + 1));
                 }
             }
             key = k.json();

@@ -21,33 +21,36 @@ final class JsonRow {
     /**
      * Adds a column.
      *
-     * @param name    column name
-     * @param typeOid its type
-     * @param text    its value in text form, or null for NULL
+     * @param name         column name
+     * @param typeOid      its type
+     * @param typeModifier its type modifier (-1 for none)
+     * @param text         its value in text form, or null for NULL
      * @return this
      */
-    JsonRow add(String name, int typeOid, String text) {
+    JsonRow add(String name, int typeOid, int typeModifier, String text) {
         if (!empty) {
             out.append(',');
         }
         empty = false;
         wide |= JsonText.quote(out, name);
         out.append(':');
-        wide |= ColumnValues.append(out, typeOid, text);
+        wide |= ColumnValues.append(out, typeOid, typeModifier, text);
         return this;
     }
 
     /**
      * Adds a column from the bytes of its text form.
      *
-     * @param name    column name
-     * @param typeOid its type
-     * @param value   its text's bytes, or null for NULL
+     * @param name         column name
+     * @param typeOid      its type
+     * @param typeModifier its type modifier (-1 for none)
+     * @param value        its text's bytes, or null for NULL
      * @return this
      */
-    JsonRow add(String name, int typeOid, RowJson.Slice value) {
-        if (value == null || value.length() <= LARGE || !ColumnValues.quoted(typeOid) || !value.validUtf8()) {
-            return add(name, typeOid, value == null ? null : new String(value.array(), value.offset(), value.length(), StandardCharsets.UTF_8));
+    JsonRow add(String name, int typeOid, int typeModifier, RowJson.Slice value) {
+        if (value == null || value.length() <= LARGE || !ColumnValues.quoted(typeOid, typeModifier) || !value.validUtf8()) {
+            return add(name, typeOid, typeModifier,
+                       value == null ? null : new String(value.array(), value.offset(), value.length(), StandardCharsets.UTF_8));
         }
         if (!empty) {
             out.append(',');

@@ -316,12 +316,12 @@ class CdcApiTest {
         String db = server.createDatabase();
         String values = "true, -2, 40000, 9007199254740993, 1.5, 'NaN', 12.50, 123456789012345678901234567890.123, 'zoë \"q\" 表',"
                         + " '{\"a\": [1, 2]}', '\\x00ff', '{1,NULL,3}', '2026-11-26 10:00:00.123456+00', '1 day 02:03:04', '10.0.0.1',"
-                        + " 'ab', 'happy', NULL";
+                        + " 'ab', 'happy', NULL, 1.5, 12.5";
         server.execute(db, """
                 CREATE TYPE mood AS ENUM ('sad', 'happy');
                 CREATE TABLE public.typed (id int PRIMARY KEY, b bool, s int2, i int4, l int8, f float8, nan float8, small numeric,
                     huge numeric, t text, j jsonb, by bytea, arr int[], ts timestamptz, iv interval, ip inet, c char(4), m mood,
-                    nothing text);
+                    nothing text, wide numeric(30,10), narrow numeric(10,2));
                 INSERT INTO public.typed VALUES (1, %s);""".formatted(values));
         String path = pipeline("typed", source(db, "typed-source"), "[{\"table\":\"typed\"}]", "{}");
         started(path);
@@ -334,6 +334,9 @@ class CdcApiTest {
         assertThat(streamed, containsString("\"b\":true,"));
         assertThat(streamed, containsString("\"ip\":\"10.0.0.1\","));
         assertThat(streamed, containsString("\"c\":\"ab  \","));
+        // One JSON type per column, by its declared type: numeric above 15 digits (or unconstrained) is always its text.
+        assertThat(streamed, containsString("\"small\":\"12.50\","));
+        assertThat(streamed, containsString("\"wide\":\"1.5000000000\",\"narrow\":12.50}"));
         assertThat(api.post(path + "/stop", "").status(), is(200));
     }
 

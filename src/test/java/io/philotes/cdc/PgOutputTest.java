@@ -46,8 +46,9 @@ class PgOutputTest {
                 CREATE TABLE public.items (id int PRIMARY KEY, name text, big text, mood mood);
                 CREATE TABLE public.full_rows (a int, b text);
                 ALTER TABLE public.full_rows REPLICA IDENTITY FULL;
-                CREATE TABLE public.typed (id int PRIMARY KEY, b bool, s int2, i int4, l int8, f float8, r real, small numeric,
-                                           huge numeric, t text, j jsonb, by bytea, arr int[], ts timestamptz, nothing text);
+                CREATE TABLE public.typed (id int PRIMARY KEY, b bool, s int2, i int4, l int8, f float8, r real, small numeric(10,2),
+                                           huge numeric, t text, j jsonb, by bytea, arr int[], ts timestamptz, nothing text,
+                                           wide numeric(30,10));
                 CREATE PUBLICATION everything FOR ALL TABLES;
                 """);
     }
@@ -178,38 +179,53 @@ class PgOutputTest {
         List<PgOutput.Message> m = changes("typed", """
                 INSERT INTO public.typed VALUES (1, true, -2, 40000, 9007199254740993, 1.5, 0.25, 12.50,
                     123456789012345678901234567890.123, 'zoë "quoted" \\ 表', '{"a": [1, 2]}', '\\x00ff', '{1,NULL,3}',
-                    '2026-11-26 10:00:00.123456+00', NULL);
-                INSERT INTO public.typed (id, f, small) VALUES (2, 'NaN', 'Infinity');
+                    '2026-11-26 10:00:00.123456+00', NULL, 1.5);
+                INSERT INTO public.typed (id, f, small, huge, wide) VALUES (2, 'NaN', 'NaN', 'Infinity', -474936.2873620000);
                 """);
         PgOutput.Relation typed = only(m, PgOutput.Relation.class).getFirst();
         List<PgOutput.Insert> inserts = only(m, PgOutput.Insert.class);
         JsonRow row = new JsonRow();
         for (int i = 0; i < typed.columns().size(); i++) {
-            row.add(typed.columns().get(i).name(), typed.columns().get(i).typeOid(), inserts.get(0).tuple().text(i));
+            PgOutput.Column c = typed.columns().get(i);
+            row.add(c.name(), c.typeOid(), c.typeModifier(), inserts.get(0).tuple().text(i));
         }
         String json = row.json().toString();
         assertThat(json, is("{\"id\":1,\"b\":true,\"s\":-2,\"i\":40000,"
                 + "\"l\":9007199254740993,\"f\":1.5,\"r\":0.25,\"small\":12.50,\"huge\":\"123456789012345678901234567890.123\","
                 + "\"t\":\"zoë \\\"quoted\\\" \\\\ 表\",\"j\":\"{\\\"a\\\": [1, 2]}\",\"by\":\"\\\\x00ff\",\"arr\":\"{1,NULL,3}\","
-                + "\"ts\":\"2026-11-26 10:00:00.123456+00\",\"nothing\":null}"));
+                + "\"ts\":\"2026-11-26 10:00:00.123456+00\",\"nothing\":null,\"wide\":\"1.5000000000\"}"));
         assertThat(Json.createReader(new StringReader(json)).readObject().getString("t"), is("zoë \"quoted\" \\ 表"));
         PgOutput.Tuple special = inserts.get(1).tuple();
+        List<PgOutput.Column> columns = typed.columns();
         assertThat(value(ColumnValues.FLOAT8, special.text(5)), is("\"NaN\""));
-        assertThat(value(ColumnValues.NUMERIC, special.text(7)), is("\"Infinity\""));
+        assertThat(value(ColumnValues.NUMERIC, columns.get(7).typeModifier(), special.text(7)), is("\"NaN\""));
+        assertThat(value(ColumnValues.NUMERIC, columns.get(8).typeModifier(), special.text(8)), is("\"Infinity\""));
+        // One JSON type per column, whatever the value: numeric(30,10) is always a string, even 1.5 (above).
+        assertThat(value(ColumnValues.NUMERIC, columns.get(15).typeModifier(), special.text(15)), is("\"-474936.2873620000\""));
         assertThat(value(ColumnValues.FLOAT8, "-Infinity"), is("\"-Infinity\""));
         assertThat(value(ColumnValues.FLOAT8, "1e+30"), is("1e+30"));
-        assertThat(value(ColumnValues.NUMERIC, "0.000000000000001234"), is("0.000000000000001234"));
-        assertThat(value(ColumnValues.NUMERIC, "1234567890.123456"), is("\"1234567890.123456\""));
-        assertThat(value(ColumnValues.NUMERIC, "0." + "0".repeat(400) + "1"), is("\"0." + "0".repeat(400) + "1\""));
+        // numeric(p, s): a number up to a precision of 15 (a double holds every such value), else its text.
+        assertThat(value(ColumnValues.NUMERIC, modifier(15, 15), "0.000000000000123"), is("0.000000000000123"));
+        assertThat(value(ColumnValues.NUMERIC, modifier(16, 6), "1234567890.123456"), is("\"1234567890.123456\""));
+        assertThat(value(ColumnValues.NUMERIC, -1, "1"), is("\"1\""));
         assertThat(value(ColumnValues.BOOL, "f"), is("false"));
         assertThat(value(ColumnValues.INT4, null), is("null"));
         assertThat(value(25, "line\nbreak\u0001\u2028"), is("\"line\\nbreak\\u0001\\u2028\""));
     }
 
     private static String value(int type, String text) {
+        return value(type, -1, text);
+    }
+
+    private static String value(int type, int modifier, String text) {
         StringBuilder out = new StringBuilder();
-        ColumnValues.append(out, type, text);
+        ColumnValues.append(out, type, modifier, text);
         return out.toString();
+    }
+
+    /* numeric(precision, scale)'s atttypmod. */
+    private static int modifier(int precision, int scale) {
+        return (precision << 16 | scale) + 4;
     }
 
     @Test
@@ -224,8 +240,8 @@ class PgOutputTest {
         JsonRow sliced = new JsonRow();
         JsonRow copied = new JsonRow();
         for (int i = 0; i < 3; i++) {
-            sliced.add(items.columns().get(i).name(), items.columns().get(i).typeOid(), tuple.bytes(i));
-            copied.add(items.columns().get(i).name(), items.columns().get(i).typeOid(), tuple.text(i));
+            sliced.add(items.columns().get(i).name(), items.columns().get(i).typeOid(), -1, tuple.bytes(i));
+            copied.add(items.columns().get(i).name(), items.columns().get(i).typeOid(), -1, tuple.text(i));
         }
         RowJson json = sliced.json();
         String expected = copied.json().toString();

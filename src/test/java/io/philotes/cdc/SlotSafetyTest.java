@@ -1,5 +1,6 @@
 package io.philotes.cdc;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -39,11 +40,13 @@ class SlotSafetyTest {
     private static TestApp app;
     private static ApiClient api;
     private static int names;
+    private static Path sourceDir;
 
     @BeforeAll
     static void start() throws Exception {
         port = ServiceProcess.freePort();
-        source = TestPostgres.startEmbedded(TestPostgres.tempDir("philotes-slot-safety"), port);
+        sourceDir = TestPostgres.tempDir("philotes-slot-safety");
+        source = TestPostgres.startEmbedded(sourceDir, port);
         // A source that invalidates slots holding more than 1 MB of WAL (at its next checkpoint).
         sql("postgres", "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
         sql("postgres", "SELECT pg_reload_conf()");
@@ -54,7 +57,7 @@ class SlotSafetyTest {
     @AfterAll
     static void stop() {
         app.close();
-        TestPostgres.close(source);
+        TestPostgres.close(source, sourceDir);
     }
 
     @Test

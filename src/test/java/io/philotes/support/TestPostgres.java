@@ -9,7 +9,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.testcontainers.DockerClientFactory;
@@ -82,8 +84,9 @@ public final class TestPostgres {
             return Server.fromUrl(container.getJdbcUrl(), container.getUsername(), container.getPassword(),
                                   "Testcontainers PostgreSQL 17");
         }
-        EmbeddedPostgres embedded = startEmbedded(tempDir("philotes-test-pg"), 0);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> close(embedded)));
+        Path dir = tempDir("philotes-test-pg");
+        EmbeddedPostgres embedded = startEmbedded(dir, 0);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> close(embedded, dir)));
         return new Server("localhost", embedded.getPort(), "postgres", "", "embedded PostgreSQL");
     }
 
@@ -137,6 +140,21 @@ public final class TestPostgres {
             postgres.close();
         } catch (IOException ignored) {
             // already stopped
+        }
+    }
+
+    /**
+     * Stops an embedded server and deletes its data directory (a run of the tests leaves no gigabytes behind).
+     *
+     * @param postgres the server
+     * @param dataDir  its data directory
+     */
+    public static void close(EmbeddedPostgres postgres, Path dataDir) {
+        close(postgres);
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | UncheckedIOException ignored) {
+            // left for the system's temporary files
         }
     }
 

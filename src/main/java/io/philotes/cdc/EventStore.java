@@ -277,13 +277,16 @@ public final class EventStore {
         long[] seq = {state.lastSeq()};
         Map<String, Tally> tables = new LinkedHashMap<>();
         Map<UUID, CopyProgress> copies = new LinkedHashMap<>();
+        pending[0].progress().forEach(cp -> copies.merge(cp.mappingId(), cp, EventStore::then));
         Instant[] lastEventAt = {null};
         // The rows go to the server as they are encoded, through a small buffer: a chunk is never held twice.
         CopyRows rows = pending[0].events().isEmpty() ? null : out -> {
             BinaryCopy copy = new BinaryCopy(out);
             for (Chunk c = pending[0]; c != null; c = chunks.get()) {
+                if (pending[0] == null) { // the first chunk's progress is taken above
+                    c.progress().forEach(cp -> copies.merge(cp.mappingId(), cp, EventStore::then));
+                }
                 pending[0] = null;
-                c.progress().forEach(cp -> copies.merge(cp.mappingId(), cp, EventStore::then));
                 for (ChangeEvent e : c.events()) {
                     copy.row(state.pipelineId(), ++seq[0], e);
                     Tally t = tables.computeIfAbsent(e.schema() + "\u0000" + e.table(), k -> new Tally(e.schema(), e.table()));
@@ -295,9 +298,6 @@ public final class EventStore {
             }
             copy.finish();
         };
-        if (rows == null) {
-            pending[0].progress().forEach(cp -> copies.merge(cp.mappingId(), cp, EventStore::then));
-        }
         transactionAfterCopy(rows, tx -> {
             for (CopyProgress cp : copies.values()) {
                 Map<String, Object> p = new HashMap<>();
@@ -378,19 +378,22 @@ public final class EventStore {
     }
 
     void copyBegins(TableCopier.Request copy, long estimatedRows) {
-        db.execute().createNamedUpdate("snapshot-begin").params(Map.of("mapping_id", copy.mappingId(), "generation", copy.generation(),
-                                                                         "rows_estimated", estimatedRows)).execute();
+        copyUpdate("snapshot-begin", copy, "rows_estimated", estimatedRows);
     }
 
     /* A copy that failed and will be taken again: the table's status shows why meanwhile. */
     void copyError(TableCopier.Request copy, String error) {
-        db.execute().createNamedUpdate("snapshot-error").params(Map.of("mapping_id", copy.mappingId(), "generation", copy.generation(),
-                                                                         "error", error)).execute();
+        copyUpdate("snapshot-error", copy, "error", error);
     }
 
     void copyFailed(TableCopier.Request copy, String error) {
-        db.execute().createNamedUpdate("snapshot-failed").params(Map.of("mapping_id", copy.mappingId(), "generation", copy.generation(),
-                                                                          "error", error)).execute();
+        copyUpdate("snapshot-failed", copy, "error", error);
+    }
+
+    /* A change of one copy's state, for its generation only: a copy asked for again meanwhile is left alone. */
+    private void copyUpdate(String statement, TableCopier.Request copy, String name, Object value) {
+        db.execute().createNamedUpdate(statement).params(Map.of("mapping_id", copy.mappingId(), "generation", copy.generation(), name, value))
+                .execute();
     }
 
     /**

@@ -55,7 +55,7 @@ final class TableCopier implements Runnable {
     private final BooleanSupplier stopping;
     private final Set<TableName> published;
     /* Copies this copier finished: their progress is stored with the stream's next batch, which may not have happened yet. */
-    private final Set<Request> finished = new HashSet<>();
+    private final Set<Finished> finished = new HashSet<>();
     private volatile Connection connection;
     private volatile Statement running;
     private volatile boolean closed;
@@ -75,9 +75,12 @@ final class TableCopier implements Runnable {
      */
     record Request(UUID mappingId, long generation, TableName table, List<String> lastKey, List<String> keyColumns, boolean allowFullCopy,
                    boolean gap) {
-        /* The request as one finished copy is known by, wherever it stood. */
-        Request done() {
-            return new Request(mappingId, generation, null, null, null, false, false);
+    }
+
+    /* A copy this copier finished: one generation of one table's copy. */
+    private record Finished(UUID mappingId, long generation) {
+        static Finished of(Request r) {
+            return new Finished(r.mappingId(), r.generation());
         }
     }
 
@@ -100,7 +103,7 @@ final class TableCopier implements Runnable {
             while (!stopping.getAsBoolean()) {
                 Request next = null;
                 try {
-                    List<Request> todo = store.copiesToTake(spec.id()).stream().filter(r -> !finished.contains(r.done())).toList();
+                    List<Request> todo = store.copiesToTake(spec.id()).stream().filter(r -> !finished.contains(Finished.of(r))).toList();
                     if (todo.isEmpty()) {
                         disconnect();
                         sleep(POLL_MILLIS);
@@ -224,7 +227,7 @@ final class TableCopier implements Runnable {
             }
             if (outcome == CopyWindow.Outcome.EMITTED) {
                 if (chunk.done()) {
-                    finished.add(r.done());
+                    finished.add(Finished.of(r));
                     LOG.log(System.Logger.Level.INFO, "Pipeline {0}: table {1} is copied", spec.name(), r.table());
                     return;
                 }
@@ -303,7 +306,7 @@ final class TableCopier implements Runnable {
         if (Boolean.TRUE.equals(taken)) {
             watermark(c, window.watermark(id, false));
             if (await(() -> window.await(id, stopping)) != null) {
-                finished.add(r.done());
+                finished.add(Finished.of(r));
             }
         }
     }

@@ -85,12 +85,26 @@ ORDER BY schema_name COLLATE "C", table_name COLLATE "C"
 -- name: pipelines-wanting-to-run
 SELECT id FROM philotes.pipelines WHERE status IN ('starting', 'running', 'error') ORDER BY created_at
 
+-- name: events-retention-holds
+-- Per pipeline: how far its consumers let the retention go (the lowest cursor), NULL without consumers.
+SELECT p.id AS pipeline_id, (SELECT min(c.cursor_seq) FROM philotes.consumers c WHERE c.pipeline_id = p.id) AS held
+FROM philotes.pipelines p
+
 -- name: events-prune
--- At most 10,000 events past the retention per call, so each delete stays short.
+-- A pipeline's oldest events up to :up_to that were stored before the cutoff: at most 10,000 per call, found in seq
+-- order through the primary key (a pipeline's events are stored in seq order, so the old enough come first), so a
+-- reader that holds the retention back costs one short index scan, not a scan of everything it holds.
 DELETE FROM philotes.events
-WHERE ctid = ANY (ARRAY(SELECT ctid FROM philotes.events
-                        WHERE stored_at < now() - make_interval(secs => CAST(:seconds AS double precision))
-                        LIMIT 10000))
+WHERE pipeline_id = :pipeline_id AND seq = ANY (ARRAY(
+    SELECT oldest.seq
+    FROM (SELECT seq, stored_at FROM philotes.events WHERE pipeline_id = :pipeline_id AND seq <= :up_to ORDER BY seq LIMIT 10000) oldest
+    WHERE oldest.stored_at < now() - make_interval(secs => CAST(:seconds AS double precision))))
+
+-- name: consumers-expired
+-- A pipeline's consumers whose unread events the retention deleted.
+SELECT c.name FROM philotes.consumers c
+WHERE c.pipeline_id = :pipeline_id AND c.cursor_seq + 1 < (SELECT min(e.seq) FROM philotes.events e WHERE e.pipeline_id = :pipeline_id)
+ORDER BY c.name
 
 -- name: pipeline-engine-status
 -- What a runner reports (running, error) while the pipeline is wanted running and the runner is its owner; the
@@ -216,3 +230,10 @@ UPDATE philotes.table_snapshots SET error = :error WHERE mapping_id = :mapping_i
 -- The tables a pipeline captures now (a table added while it runs is among them), for its publication.
 SELECT source_schema, source_table FROM philotes.table_mappings WHERE pipeline_id = :pipeline_id AND enabled
 ORDER BY source_schema COLLATE "C", source_table COLLATE "C"
+
+-- name: events-notify
+-- Sent with a batch's commit: every instance's listeners of new events wake (their long polls and event streams).
+SELECT pg_notify('philotes_events', CAST(:pipeline_id AS text) || ' ' || CAST(:last_seq AS text))
+
+-- name: events-listen
+LISTEN philotes_events

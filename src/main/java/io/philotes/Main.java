@@ -14,8 +14,13 @@ import io.philotes.auth.KeyHandler;
 import io.philotes.auth.KeyRepository;
 import io.philotes.auth.KeyService;
 import io.philotes.cdc.CdcEngine;
+import io.philotes.cdc.EventRetention;
 import io.philotes.cdc.EventStore;
+import io.philotes.cdc.NewEvents;
 import io.philotes.config.Settings;
+import io.philotes.consumer.ConsumerHandler;
+import io.philotes.consumer.ConsumerRepository;
+import io.philotes.consumer.ConsumerService;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.db.Migrations;
@@ -48,6 +53,8 @@ import io.philotes.system.OpenApiHandler;
 
 import static io.philotes.auth.Permission.AUDIT_READ;
 import static io.philotes.auth.Permission.CONFIG_READ;
+import static io.philotes.auth.Permission.CONSUMERS_READ;
+import static io.philotes.auth.Permission.CONSUMERS_WRITE;
 import static io.philotes.auth.Permission.EVENTS_READ;
 import static io.philotes.auth.Permission.KEYS_MANAGE;
 import static io.philotes.auth.Permission.METRICS_READ;
@@ -110,12 +117,15 @@ public final class Main {
                 new ConnectionTester(connector, statements, s.testTimeout(), s.testConcurrency()),
                 new TableDiscovery(connector, statements, s.testTimeout(), s.discoveryTimeout()));
         EventStore events = new EventStore(database);
+        NewEvents newEvents = new NewEvents(database.dataSource(), statements.sql("events-listen"));
+        ConsumerService consumers = new ConsumerService(new ConsumerRepository(database.client()), events, newEvents);
         CdcEngine engine = new CdcEngine(connector, events, statements, database.dataSource(), settings.events().sourceTimeout(),
                                          s.testTimeout());
         PipelineService pipelines = new PipelineService(new PipelineRepository(database.client()), sources, engine, events, settings.events());
         Supervisor supervisor = new Supervisor(pipelines, settings.events().superviseInterval());
         Duration pruneEvery = settings.events().pruneInterval();
-        Pruner eventPruner = new Pruner(database.client(), "events-prune", "events", settings.events().retention(), pruneEvery);
+        EventRetention eventPruner = new EventRetention(database.client(), settings.events().retention(), settings.events().retentionMax(),
+                                                        pruneEvery);
         AuditLog audit = new AuditLog(database.client());
         Pruner auditPruner = new Pruner(database.client(), "audit-prune", "audit entries", auth.auditRetention(), pruneEvery);
 
@@ -125,7 +135,8 @@ public final class Main {
         ApiRoutes api = routes(ApiRoutes.create(new HttpJson(settings.http().bodyLimit()), denials), auth.metricsPublic(),
                                new HealthHandler(monitor, engine::orphanSlots), metrics, new OpenApiHandler(),
                                DocumentHandler.version(BuildInfo.load()), DocumentHandler.config(settings), new KeyHandler(keys),
-                               new AuditHandler(audit), new SourceHandler(sources), new PipelineHandler(pipelines));
+                               new AuditHandler(audit), new SourceHandler(sources), new PipelineHandler(pipelines),
+                               new ConsumerHandler(consumers));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
                 .addFilter(metrics)
@@ -137,7 +148,7 @@ public final class Main {
                 .error(Throwable.class, Problems::handle)
                 .any(Problems::notFound);
 
-        Philotes philotes = Philotes.serve(settings, routing, api.table(), firstCheck, database, monitor, accessLog,
+        Philotes philotes = Philotes.serve(settings, routing, api.table(), firstCheck, database, monitor, accessLog, newEvents,
                                            List.of(supervisor, engine, eventPruner, auditPruner, audit));
         own.listening(philotes.port());
         if (!auth.enabled()) {
@@ -145,6 +156,7 @@ public final class Main {
                     + " Only for a network where everyone who can reach port {0,number,#} may do everything.", philotes.port());
         }
         monitor.whenReady(supervisor::start);
+        newEvents.start();
         eventPruner.start();
         auditPruner.start();
         return philotes;
@@ -153,7 +165,7 @@ public final class Main {
     /* Every route, the permission it needs and its handler, in matching order (a fixed segment before a {parameter} in its place). */
     static ApiRoutes routes(ApiRoutes routes, boolean metricsPublic, HealthHandler health, Metrics metrics, OpenApiHandler openApi,
                             DocumentHandler version, DocumentHandler config, KeyHandler keys, AuditHandler audit, SourceHandler sources,
-                            PipelineHandler pipelines) {
+                            PipelineHandler pipelines, ConsumerHandler consumers) {
         return routes
                 .get("/health", PUBLIC, health::health)
                 .get("/health/live", PUBLIC, health::live)
@@ -186,6 +198,12 @@ public final class Main {
                 .post("/api/v1/pipelines/{id}/resnapshot", PIPELINES_WRITE, pipelines::resnapshot)
                 .get("/api/v1/pipelines/{id}/status", PIPELINES_READ, pipelines::status)
                 .get("/api/v1/pipelines/{id}/events", EVENTS_READ, pipelines::events)
+                .get("/api/v1/pipelines/{id}/consumers", CONSUMERS_READ, consumers::list)
+                .post("/api/v1/pipelines/{id}/consumers", CONSUMERS_WRITE, consumers::create)
+                .get("/api/v1/pipelines/{id}/consumers/{name}", CONSUMERS_READ, consumers::get)
+                .delete("/api/v1/pipelines/{id}/consumers/{name}", CONSUMERS_WRITE, consumers::delete)
+                .get("/api/v1/pipelines/{id}/consumers/{name}/events", EVENTS_READ, consumers::events)
+                .post("/api/v1/pipelines/{id}/consumers/{name}/ack", EVENTS_READ, consumers::ack)
                 .get("/api/v1/pipelines/{id}/tables", PIPELINES_READ, pipelines::tables)
                 .post("/api/v1/pipelines/{id}/tables", PIPELINES_WRITE, pipelines::addTable)
                 .get("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_READ, pipelines::table)

@@ -33,13 +33,15 @@ public final class Philotes implements AutoCloseable {
     private final AccessLog accessLog;
     private final DatabaseMonitor monitor;
     private final Database database;
+    private final AutoCloseable waits;
     private final List<AutoCloseable> engine;
     private final List<ApiRoutes.Route> routes;
     private boolean stopped;
 
-    private Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, List<AutoCloseable> engine,
-                     List<ApiRoutes.Route> routes) {
+    private Philotes(WebServer server, AccessLog accessLog, DatabaseMonitor monitor, Database database, AutoCloseable waits,
+                     List<AutoCloseable> engine, List<ApiRoutes.Route> routes) {
         this.server = server;
+        this.waits = waits;
         this.routes = routes;
         this.accessLog = accessLog;
         this.monitor = monitor;
@@ -73,13 +75,14 @@ public final class Philotes implements AutoCloseable {
      * @param database   the metadata database
      * @param monitor    its monitor, started once the first check passed
      * @param accessLog  the access log
+     * @param waits      what requests wait on (long polls, event streams): closed first, so that they answer at once
      * @param engine     what runs pipelines, closed in order after the server stops (the supervisor first,
      *                   so that it starts nothing more; then the engine, whose pipelines store what they read)
      * @return the running service
      * @throws StartupException when the port cannot be bound or the database cannot be used
      */
     static Philotes serve(Settings settings, HttpRouting.Builder routing, List<ApiRoutes.Route> routes, Future<DatabaseMonitor.State> firstCheck,
-                          Database database, DatabaseMonitor monitor, AccessLog accessLog, List<AutoCloseable> engine) {
+                          Database database, DatabaseMonitor monitor, AccessLog accessLog, AutoCloseable waits, List<AutoCloseable> engine) {
         Settings.Server s = settings.server();
         WebServerConfig.Builder builder = WebServer.builder();
         s.tls().ifPresent(tls -> builder.tls(tls(tls)));
@@ -117,7 +120,7 @@ public final class Philotes implements AutoCloseable {
         monitor.start();
         LOG.log(System.Logger.Level.INFO, "Philotes is listening on {0}://{1}:{2,number,#} (metadata database: {3})",
                 s.tls().isPresent() ? "https" : "http", s.host(), server.port(), database.description());
-        return new Philotes(server, accessLog, monitor, database, engine, routes);
+        return new Philotes(server, accessLog, monitor, database, waits, engine, routes);
     }
 
     /**
@@ -156,18 +159,21 @@ public final class Philotes implements AutoCloseable {
         // On SIGTERM the JDK resets java.util.logging in a shutdown hook of its own, racing this one, so
         // the progress of a shutdown goes to stderr directly.
         System.err.println("philotes: stopping; in-flight requests may take up to the grace period");
+        close(waits);
         server.stop();
-        for (AutoCloseable part : engine) {
-            try {
-                part.close();
-            } catch (Exception e) {
-                System.err.println("philotes: " + part.getClass().getSimpleName() + " did not close cleanly: " + e.getMessage());
-            }
-        }
+        engine.forEach(Philotes::close);
         accessLog.close();
         monitor.close();
         database.close();
         System.err.println("philotes: stopped");
+    }
+
+    private static void close(AutoCloseable part) {
+        try {
+            part.close();
+        } catch (Exception e) {
+            System.err.println("philotes: " + part.getClass().getSimpleName() + " did not close cleanly: " + e.getMessage());
+        }
     }
 
     /* HTTPS from PEM files; with a client CA, only clients with a certificate it signed get through. */

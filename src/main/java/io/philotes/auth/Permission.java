@@ -5,8 +5,8 @@ import java.util.Set;
 
 /**
  * What a route needs: every route of the routing table names exactly one. {@link #PUBLIC} routes need no key;
- * every other permission is held by the roles listed here, and {@link #EVENTS_READ} by a consumer key only on
- * the pipelines it names (the route's {@code {id}}).
+ * every other permission is held by the roles listed here, and the events and consumers permissions by a consumer
+ * key only on the pipelines it names (the route's {@code {id}}).
  */
 public enum Permission {
     PUBLIC("public"),
@@ -19,7 +19,9 @@ public enum Permission {
     SOURCES_CONNECT("sources:connect", Role.ADMIN, Role.OPERATOR),
     PIPELINES_READ("pipelines:read", Role.ADMIN, Role.OPERATOR, Role.VIEWER),
     PIPELINES_WRITE("pipelines:write", Role.ADMIN, Role.OPERATOR),
-    EVENTS_READ("events:read", Role.ADMIN, Role.OPERATOR, Role.CONSUMER);
+    EVENTS_READ("events:read", Role.ADMIN, Role.OPERATOR, Role.CONSUMER),
+    CONSUMERS_READ("consumers:read", Role.ADMIN, Role.OPERATOR, Role.VIEWER, Role.CONSUMER),
+    CONSUMERS_WRITE("consumers:write", Role.ADMIN, Role.OPERATOR, Role.CONSUMER);
 
     private final String text;
     private final Set<Role> roles;
@@ -53,6 +55,6 @@ public enum Permission {
      * @return true for the pipeline-scoped permissions
      */
     public boolean pipelineScoped() {
-        return this == EVENTS_READ;
+        return this == EVENTS_READ || this == CONSUMERS_READ || this == CONSUMERS_WRITE;
     }
 }

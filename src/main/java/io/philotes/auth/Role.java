@@ -10,9 +10,9 @@ public enum Role {
     ADMIN,
     /** Sources (with tests and discovery), pipelines, mappings, start and stop, events. */
     OPERATOR,
-    /** Reads sources, pipelines, their status and the metrics; not events, which carry row data. */
+    /** Reads sources, pipelines, their status, consumers and the metrics; not events, which carry row data. */
     VIEWER,
-    /** Only the events of the pipelines the key names. */
+    /** Only the events and consumers of the pipelines the key names. */
     CONSUMER;
 
     /** The words: admin, operator, viewer, consumer. */

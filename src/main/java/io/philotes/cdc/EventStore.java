@@ -2,6 +2,7 @@ package io.philotes.cdc;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,11 +24,16 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
+import io.philotes.core.JsonText;
 import io.philotes.core.PipelineStatus;
 import io.philotes.db.Database;
 import io.philotes.db.Rows;
 import io.philotes.db.Transactions;
 import io.philotes.source.TableDiscovery.TableName;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReaderFactory;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
 
@@ -331,6 +337,9 @@ public final class EventStore {
             if (tx.createNamedUpdate("stream-advance").params(p).execute() != 1) {
                 throw new Fenced(state.pipelineId(), epoch);
             }
+            if (seq[0] > state.lastSeq()) {
+                tx.createNamedGet("events-notify").params(Map.of("pipeline_id", state.pipelineId(), "last_seq", seq[0])).execute();
+            }
             return null;
         });
         Position at = next[0];
@@ -406,7 +415,21 @@ public final class EventStore {
      * @return the events
      */
     public List<StoredEvent> after(UUID pipelineId, long after, int limit, long bytes) {
-        try (var rows = db.execute().createNamedQuery("events-after")
+        return after(db.execute(), pipelineId, after, limit, bytes);
+    }
+
+    /**
+     * Stored events in order, read in a transaction of the caller's.
+     *
+     * @param exec       where to read
+     * @param pipelineId the pipeline
+     * @param after      the sequence number to read after
+     * @param limit      at most this many
+     * @param bytes      and no more once their JSON reaches this many bytes (the first event always comes)
+     * @return the events
+     */
+    public List<StoredEvent> after(DbExecute exec, UUID pipelineId, long after, int limit, long bytes) {
+        try (var rows = exec.createNamedQuery("events-after")
                 .params(Map.of("pipeline_id", pipelineId, "after", after, "limit", limit, "bytes", bytes)).execute()) {
             return rows.map(r -> new StoredEvent(r.column("seq").get(Long.class), Rows.text(r, "lsn"), Rows.text(r, "commit_lsn"),
                                                  r.column("xid").get(Long.class), Rows.instant(r, "commit_time"), Rows.text(r, "schema_name"),
@@ -665,6 +688,38 @@ public final class EventStore {
      */
     public record StoredEvent(long seq, String lsn, String commitLsn, Long xid, Instant commitTime, String schema, String table,
                               String op, String key, String before, String after) {
+        private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
+
+        /**
+         * The event as the API serves it.
+         *
+         * @return {@code {seq, lsn, commit_lsn, xid?, commit_time, schema, table, op, key?, before?, after?}}
+         */
+        public JsonObject json() {
+            JsonObjectBuilder event = JsonText.object()
+                    .add("seq", seq)
+                    .add("lsn", lsn)
+                    .add("commit_lsn", commitLsn);
+            if (xid != null) {
+                event.add("xid", xid);
+            }
+            event.add("commit_time", commitTime.toString())
+                    .add("schema", schema)
+                    .add("table", table)
+                    .add("op", op);
+            rawJson(event, "key", key);
+            rawJson(event, "before", before);
+            rawJson(event, "after", after);
+            return event.build();
+        }
+
+        private static void rawJson(JsonObjectBuilder b, String name, String json) {
+            if (json != null) {
+                try (var reader = JSON.createReader(new StringReader(json))) {
+                    b.add(name, reader.readValue());
+                }
+            }
+        }
     }
 
     /**

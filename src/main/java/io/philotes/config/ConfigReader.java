@@ -1,17 +1,15 @@
 package io.philotes.config;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
+import io.philotes.core.Durations;
 
 /**
  * Reads typed values and collects every problem instead of stopping at the first, so one failed start
@@ -19,8 +17,6 @@ import io.helidon.config.Config;
  * never echo the value of a secret.
  */
 final class ConfigReader {
-    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-
     private final Config root;
     private final List<String> problems = new ArrayList<>();
 
@@ -67,13 +63,13 @@ final class ConfigReader {
             missing(key, 0);
             return min;
         }
-        Duration parsed = parseDuration(value.get().trim());
+        Duration parsed = Durations.parse(value.get().trim());
         if (parsed == null) {
             problem(key, value.get(), "is not a duration (examples: 500ms, 5s, 2m, 1h, 7d, PT5S)");
             return min;
         }
         if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
-            problem(key, value.get(), "must be between " + human(min) + " and " + human(max));
+            problem(key, value.get(), "must be between " + Durations.text(min) + " and " + Durations.text(max));
         }
         return parsed;
     }
@@ -139,28 +135,5 @@ final class ConfigReader {
 
     private void problem(String key, String value, String message) {
         problems.add(key + " (" + envName(key) + ") = '" + value + "' " + message);
-    }
-
-    private static Duration parseDuration(String text) {
-        Matcher m = SIMPLE_DURATION.matcher(text);
-        if (m.matches()) {
-            long amount = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofDays(amount);
-            };
-        }
-        try {
-            return Duration.parse(text);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-
-    private static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

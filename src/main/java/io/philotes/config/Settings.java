@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.philotes.core.Durations;
 import io.philotes.crypto.Keyring;
 import io.philotes.net.HostPolicy;
 import io.philotes.net.TrustedProxies;
@@ -118,14 +119,15 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
     /**
      * The CDC engine and its event store.
      *
-     * @param retention         how long captured events are kept
+     * @param retention         how long captured events are kept once every consumer has acknowledged them
+     * @param retentionMax      how long they are kept at most, acknowledged or not
      * @param pruneInterval     how often older ones are deleted
      * @param superviseInterval how often an instance looks for pipelines to resume, take over or stop
      * @param sourceTimeout     bound on connecting to a source and on each of its answers in a pipeline's sessions
      * @param batchBytes        about how many bytes of events a pipeline holds per batch (and per queued batch) at most
      * @param walWarn           WAL held by a pipeline's slot above which its status warns
      */
-    public record Events(Duration retention, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout, long batchBytes,
+    public record Events(Duration retention, Duration retentionMax, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout, long batchBytes,
                          long walWarn) {
     }
 
@@ -217,11 +219,14 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 HostPolicy.parse(r.string("sources.hosts.allow"), r.string("sources.hosts.deny"), problems));
         Events events = new Events(
                 r.duration("events.retention", Duration.ofSeconds(1), Duration.ofDays(3650)),
+                r.duration("events.retention.max", Duration.ofSeconds(1), Duration.ofDays(3650)),
                 r.duration("events.prune.interval", Duration.ofMillis(100), Duration.ofDays(1)),
                 r.duration("pipelines.supervise.interval", Duration.ofMillis(100), Duration.ofHours(1)),
                 r.duration("pipelines.source.timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 r.bytes("pipelines.batch.bytes", 64 * 1024, 1L << 30),
                 r.bytes("pipelines.wal.warn", 1, Long.MAX_VALUE));
+        r.require(events.retentionMax().compareTo(events.retention()) >= 0, "events.retention.max", Durations.text(events.retentionMax()),
+                  "must be at least events.retention (" + Durations.text(events.retention()) + ")");
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));
         String bootstrap = r.secret("auth.bootstrap.key");
         r.requireSecret(bootstrap.isEmpty() || BOOTSTRAP_KEY_RULE.test(bootstrap), "auth.bootstrap.key",

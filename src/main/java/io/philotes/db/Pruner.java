@@ -5,7 +5,7 @@ import java.time.Duration;
 import io.helidon.dbclient.DbClient;
 
 /**
- * Deletes rows older than a retention in the background (captured events, audit entries), a bounded number
+ * Deletes rows older than a retention in the background (audit entries), a bounded number
  * per statement so that no delete holds locks or bloats one transaction for long.
  */
 public final class Pruner implements AutoCloseable {

@@ -1,6 +1,5 @@
 package io.philotes.pipeline;
 
-import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -18,17 +17,14 @@ import io.philotes.core.ApiResponse;
 import io.philotes.core.JsonText;
 import io.philotes.core.PipelineStatus;
 import io.philotes.source.TableDiscovery.TableName;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonReaderFactory;
 
 /** {@code /api/v1/pipelines}: plain-Java handlers that turn requests into pipeline service calls and records into JSON. */
 public final class PipelineHandler {
     private static final int DEFAULT_EVENTS = 100;
     private static final int MAX_EVENTS = 1000;
-    private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
     private final PipelineService service;
 
     public PipelineHandler(PipelineService service) {
@@ -138,21 +134,7 @@ public final class PipelineHandler {
         JsonArrayBuilder list = JsonText.array();
         long next = page.after();
         for (EventStore.StoredEvent e : page.events()) {
-            JsonObjectBuilder event = JsonText.object()
-                    .add("seq", e.seq())
-                    .add("lsn", e.lsn())
-                    .add("commit_lsn", e.commitLsn());
-            if (e.xid() != null) {
-                event.add("xid", e.xid());
-            }
-            event.add("commit_time", e.commitTime().toString())
-                    .add("schema", e.schema())
-                    .add("table", e.table())
-                    .add("op", e.op());
-            rawJson(event, "key", e.key());
-            rawJson(event, "before", e.before());
-            rawJson(event, "after", e.after());
-            list.add(event);
+            list.add(e.json());
             next = e.seq();
         }
         return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", next)
@@ -232,14 +214,6 @@ public final class PipelineHandler {
         JsonObjectBuilder pipeline = pipeline(detail.pipeline()).add("tables", tables);
         warnings(pipeline, detail.warnings());
         return pipeline;
-    }
-
-    private static void rawJson(JsonObjectBuilder b, String name, String json) {
-        if (json != null) {
-            try (var reader = JSON.createReader(new StringReader(json))) {
-                b.add(name, reader.readValue());
-            }
-        }
     }
 
     /* Like 1h1m5s, 1m5s or 5s. */

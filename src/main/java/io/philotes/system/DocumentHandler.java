@@ -61,6 +61,7 @@ public final class DocumentHandler {
                         .add("pool_timeout_ms", db.poolTimeout().toMillis()))
                 .add("events", JsonText.object()
                         .add("retention_seconds", settings.events().retention().toSeconds())
+                        .add("retention_max_seconds", settings.events().retentionMax().toSeconds())
                         .add("prune_interval_ms", settings.events().pruneInterval().toMillis())
                         .add("supervise_interval_ms", settings.events().superviseInterval().toMillis())
                         .add("source_timeout_ms", settings.events().sourceTimeout().toMillis())

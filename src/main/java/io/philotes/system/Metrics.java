@@ -1,6 +1,7 @@
 package io.philotes.system;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -40,7 +41,7 @@ public final class Metrics implements Filter {
     private static final Pattern ID = Pattern.compile("/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Set<String> ROUTE_WORDS = Set.of("{id}", "api", "v1", "sources", "pipelines", "tables", "test", "start", "stop",
             "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml", "keys", "audit",
-            "resnapshot");
+            "resnapshot", "consumers", "ack", "stream", "sinks", "schema", "pause", "resume", "rotate-secret");
 
     private static final List<String> WAL_STATUSES = List.of("reserved", "extended", "unreserved", "lost", "unknown");
 
@@ -53,6 +54,11 @@ public final class Metrics implements Filter {
     private final MultiGauge retained;
     private final MultiGauge walStatus;
     private final MultiGauge orphans;
+    private final MultiGauge consumerCursor;
+    private final MultiGauge consumerLagEvents;
+    private final MultiGauge consumerLagSeconds;
+    private final MultiGauge consumerLastAck;
+    private final MultiGauge consumerExpired;
 
     /**
      * Creates the metrics.
@@ -80,6 +86,16 @@ public final class Metrics implements Filter {
                 .register(registry);
         orphans = MultiGauge.builder("philotes.orphaned.slot")
                 .description("1 per replication slot of a deleted pipeline still to be dropped on its source (retried)").register(registry);
+        consumerCursor = MultiGauge.builder("philotes.consumer.cursor").description("the last seq the consumer acknowledged (with all before it)")
+                .register(registry);
+        consumerLagEvents = MultiGauge.builder("philotes.consumer.lag.events").description("events stored after the consumer's cursor")
+                .register(registry);
+        consumerLagSeconds = MultiGauge.builder("philotes.consumer.lag").baseUnit("seconds")
+                .description("age of the oldest event the consumer has not acknowledged (its commit time), 0 when it has read all").register(registry);
+        consumerLastAck = MultiGauge.builder("philotes.consumer.last.ack").baseUnit("seconds")
+                .description("time of the consumer's last acknowledgement, in seconds since the epoch").register(registry);
+        consumerExpired = MultiGauge.builder("philotes.consumer.expired")
+                .description("1 when events.retention.max deleted events the consumer had not acknowledged: its reads get 410").register(registry);
         Gauge.builder("philotes.orphaned.slots", engine, e -> e.orphans().size())
                 .description("replication slots of deleted pipelines still to be dropped on their sources").register(registry);
     }
@@ -167,8 +183,36 @@ public final class Metrics implements Filter {
         lag.register(lagRows, true);
         retained.register(retainedRows, true);
         walStatus.register(walStatusRows, true);
+        refreshConsumers();
         orphans.register(engine.orphans().stream().map(o -> MultiGauge.Row.of(Tags.of("slot", o.slotName(), "pipeline", o.pipelineName()), 1))
                                  .<MultiGauge.Row<?>>map(r -> r).toList(), true);
+    }
+
+    private void refreshConsumers() {
+        List<MultiGauge.Row<?>> cursor = new ArrayList<>();
+        List<MultiGauge.Row<?>> lagEvents = new ArrayList<>();
+        List<MultiGauge.Row<?>> lagSeconds = new ArrayList<>();
+        List<MultiGauge.Row<?>> lastAck = new ArrayList<>();
+        List<MultiGauge.Row<?>> expired = new ArrayList<>();
+        try (var rows = db.execute().namedQuery("metrics-consumers")) {
+            rows.forEach(r -> {
+                Tags tags = Tags.of("pipeline", Rows.text(r, "pipeline_name"), "consumer", Rows.text(r, "name"));
+                cursor.add(MultiGauge.Row.of(tags, r.column("cursor_seq").get(Long.class)));
+                lagEvents.add(MultiGauge.Row.of(tags, Math.max(0, r.column("lag_events").get(Long.class))));
+                Number lag = r.column("lag_seconds").get(Number.class);
+                lagSeconds.add(MultiGauge.Row.of(tags, lag == null ? 0 : Math.max(0, lag.doubleValue())));
+                Instant ack = Rows.instant(r, "last_ack_at");
+                if (ack != null) {
+                    lastAck.add(MultiGauge.Row.of(tags, ack.toEpochMilli() / 1000.0));
+                }
+                expired.add(MultiGauge.Row.of(tags, Boolean.TRUE.equals(r.column("expired").get(Boolean.class)) ? 1 : 0));
+            });
+        }
+        consumerCursor.register(cursor, true);
+        consumerLagEvents.register(lagEvents, true);
+        consumerLagSeconds.register(lagSeconds, true);
+        consumerLastAck.register(lastAck, true);
+        consumerExpired.register(expired, true);
     }
 
     private record PipelineNumbers(UUID id, String name, String status, long events, String position, String sourceWal, Long retainedBytes,

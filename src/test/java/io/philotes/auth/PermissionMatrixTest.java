@@ -43,7 +43,9 @@ class PermissionMatrixTest {
             Map.entry("sources:connect", Set.of("admin", "operator")),
             Map.entry("pipelines:read", Set.of("admin", "operator", "viewer")),
             Map.entry("pipelines:write", Set.of("admin", "operator")),
-            Map.entry("events:read", Set.of("admin", "operator", "consumer")));
+            Map.entry("events:read", Set.of("admin", "operator", "consumer")),
+            Map.entry("consumers:read", Set.of("admin", "operator", "viewer", "consumer")),
+            Map.entry("consumers:write", Set.of("admin", "operator", "consumer")));
     private static final List<String> CALLERS = List.of("none", "admin", "operator", "viewer", "consumer", "consumer-elsewhere");
 
     private static TestApp app;
@@ -70,6 +72,9 @@ class PermissionMatrixTest {
         sourceId = source();
         pipelineId = pipeline(false);
         otherPipelineId = pipeline(false);
+        for (String pipeline : List.of(pipelineId, otherPipelineId)) {
+            consumer(pipeline, "fixed");
+        }
         CLIENTS.put("none", admin.withKey(null));
         CLIENTS.put("admin", admin);
         for (String role : List.of("operator", "viewer")) {
@@ -186,7 +191,27 @@ class PermissionMatrixTest {
                                                                                                   null));
         r.put("DELETE /api/v1/pipelines/{id}/tables/{mapping_id}", allowed -> new Call(mapping(allowed ? pipeline(false) : otherPipelineId),
                                                                                        null));
+        String consumers = "/consumers";
+        r.put("GET /api/v1/pipelines/{id}/consumers", allowed -> new Call(pipelines + "/" + otherPipelineId + consumers, null));
+        r.put("POST /api/v1/pipelines/{id}/consumers", allowed -> new Call(pipelines + "/" + otherPipelineId + consumers,
+                                                                           "{\"name\":\"matrix-" + (++names) + "\"}"));
+        r.put("GET /api/v1/pipelines/{id}/consumers/{name}", allowed -> new Call(pipelines + "/" + otherPipelineId + consumers + "/fixed", null));
+        r.put("DELETE /api/v1/pipelines/{id}/consumers/{name}", allowed -> {
+            String name = "doomed-" + (++names);
+            consumer(pipelineId, name);
+            consumer(otherPipelineId, name);
+            return new Call(pipelines + "/" + otherPipelineId + consumers + "/" + name, null);
+        });
+        r.put("GET /api/v1/pipelines/{id}/consumers/{name}/events", allowed -> new Call(pipelines + "/" + otherPipelineId + consumers
+                + "/fixed/events?limit=1", null));
+        r.put("POST /api/v1/pipelines/{id}/consumers/{name}/ack", allowed -> new Call(pipelines + "/" + otherPipelineId + consumers
+                + "/fixed/ack", "{\"up_to_seq\":0}"));
         return r;
+    }
+
+    private static void consumer(String pipeline, String name) {
+        ApiClient.Response r = admin.post("/api/v1/pipelines/" + pipeline + "/consumers", "{\"name\":\"" + name + "\"}");
+        assertThat(r.toString(), r.status(), is(201));
     }
 
     private static ApiClient keyed(String role, String more) {

@@ -21,8 +21,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
-/** Events past the configured retention are deleted in the background; newer ones and the counters stay. */
-@PhilotesTest(config = {"events.retention=1h", "events.prune.interval=200ms", "audit.retention=1h"})
+/**
+ * Events past the configured retention are deleted in the background once every consumer acknowledged them, and past
+ * events.retention.max anyway (a consumer that had not read them is told); newer ones and the counters stay.
+ */
+@PhilotesTest(config = {"events.retention=1h", "events.retention.max=1d", "events.prune.interval=200ms", "audit.retention=1h"})
 class RetentionTest {
     private static TestApp app;
     private static ApiClient api;
@@ -69,6 +72,59 @@ class RetentionTest {
     }
 
     @Test
+    void consumersHoldTheRetentionBackUntilTheHardCapAndAreToldWhenItPassesThem() throws Exception {
+        String source = api.post("/api/v1/sources", SourceJson.named("held-source", 5432).toString()).json().getJsonObject("source").getString("id");
+        String path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines", "{\"name\":\"held\",\"source_id\":\"" + source + "\"}")
+                .json().getJsonObject("pipeline").getString("id");
+        for (String name : List.of("ahead", "behind")) {
+            assertThat(api.post(path + "/consumers", "{\"name\":\"" + name + "\",\"start\":\"earliest\"}").status(), is(201));
+        }
+        // 1-200 stored three days ago (past the hard cap), 201-400 two hours ago (past the retention), 401-410 just now.
+        try (Connection c = app.database().connect(); Statement st = c.createStatement()) {
+            st.executeUpdate("""
+                    INSERT INTO philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schema_name, table_name, op, after,
+                                                 stored_at)
+                    SELECT '%s', g, '0/1', '0/1', 1, now(), 'public', 't', 'insert', '{"id": 1}',
+                           CASE WHEN g <= 200 THEN now() - interval '3 days' WHEN g <= 400 THEN now() - interval '2 hours' ELSE now() END
+                    FROM generate_series(1, 410) g""".formatted(path.substring(path.lastIndexOf('/') + 1)));
+        }
+        assertThat(api.post(path + "/consumers/ahead/ack", "{\"up_to_seq\":300}").status(), is(200));
+        assertThat(api.post(path + "/consumers/behind/ack", "{\"up_to_seq\":100}").status(), is(200));
+        awaitFirstSeq(path, 201);
+        Thread.sleep(1000); // several more prunes: the events the consumers hold stay
+        assertThat(api.get(path + "/status").json().getInt("first_seq"), is(201));
+
+        JsonObject behind = api.get(path + "/consumers/behind").json().getJsonObject("consumer");
+        assertThat(behind.getBoolean("expired"), is(true));
+        ApiClient.Response expired = api.get(path + "/consumers/behind/events");
+        assertThat(expired.toString(), expired.status(), is(410));
+        assertThat(expired.problemSlug(), is("events-expired"));
+        assertThat(expired.json().getString("detail"), containsString("events 101 to 200 were deleted by events.retention.max"));
+        assertThat(expired.json().getString("detail"), containsString("{\"up_to_seq\": 200}"));
+        assertThat(api.get("/metrics").body(), containsString("philotes_consumer_expired{consumer=\"behind\",pipeline=\"held\"} 1.0"));
+        JsonObject ahead = api.get(path + "/consumers/ahead/events?limit=1").json();
+        assertThat(ahead.getJsonArray("events").getJsonObject(0).getInt("seq"), is(301));
+
+        // Told, the lagging consumer reads on past the gap; once both acknowledged everything, the retention goes on.
+        assertThat(api.post(path + "/consumers/behind/ack", "{\"up_to_seq\":200}").json().getJsonObject("consumer").getBoolean("expired"),
+                   is(false));
+        assertThat(api.get(path + "/consumers/behind/events?limit=1").json().getJsonArray("events").getJsonObject(0).getInt("seq"), is(201));
+        assertThat(api.post(path + "/consumers/behind/ack", "{\"up_to_seq\":410}").status(), is(200));
+        assertThat(api.post(path + "/consumers/ahead/ack", "{\"up_to_seq\":410}").status(), is(200));
+        awaitFirstSeq(path, 401);
+    }
+
+    private static void awaitFirstSeq(String path, int firstSeq) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        int first;
+        do {
+            Thread.sleep(100);
+            first = api.get(path + "/status").json().getInt("first_seq");
+        } while (first != firstSeq && System.currentTimeMillis() < deadline);
+        assertThat(first, is(firstSeq));
+    }
+
+    @Test
     void auditEntriesOlderThanTheirRetentionAreDeletedToo() throws Exception {
         try (Connection c = app.database().connect(); Statement st = c.createStatement()) {
             st.executeUpdate("""
@@ -91,5 +147,8 @@ class RetentionTest {
         Assertions.assertThrows(InvalidConfigException.class,
                 () -> TestApp.settings(Map.of("events.retention", "forever")));
         assertThat(TestApp.settings(Map.of("events.retention", "30d")).events().retention().toDays(), is(30L));
+        InvalidConfigException shorter = Assertions.assertThrows(InvalidConfigException.class,
+                () -> TestApp.settings(Map.of("events.retention", "30d", "events.retention.max", "7d")));
+        assertThat(shorter.getMessage(), containsString("events.retention.max (EVENTS_RETENTION_MAX) = '7d' must be at least events.retention (30d)"));
     }
 }

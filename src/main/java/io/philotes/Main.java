@@ -34,7 +34,9 @@ import io.philotes.http.HttpJson;
 import io.philotes.http.Problems;
 import io.philotes.http.RateLimiter;
 import io.philotes.http.RequestGuards;
+import io.philotes.http.StallGuard;
 import io.philotes.net.OwnEndpoints;
+import io.philotes.pipeline.EventStreamHandler;
 import io.philotes.pipeline.PipelineHandler;
 import io.philotes.pipeline.PipelineRepository;
 import io.philotes.pipeline.PipelineService;
@@ -129,6 +131,8 @@ public final class Main {
         AuditLog audit = new AuditLog(database.client());
         Pruner auditPruner = new Pruner(database.client(), "audit-prune", "audit entries", auth.auditRetention(), pruneEvery);
 
+        StallGuard stalls = new StallGuard(settings.http().streamStall());
+        EventStreamHandler stream = new EventStreamHandler(pipelines, events, newEvents, settings.http().streamHeartbeat(), stalls);
         Denials denials = new Denials();
         Metrics metrics = new Metrics(database.client(), engine, denials);
         AccessLog accessLog = new AccessLog(settings.http().trustedProxies(), audit::record);
@@ -136,7 +140,7 @@ public final class Main {
                                new HealthHandler(monitor, engine::orphanSlots), metrics, new OpenApiHandler(),
                                DocumentHandler.version(BuildInfo.load()), DocumentHandler.config(settings), new KeyHandler(keys),
                                new AuditHandler(audit), new SourceHandler(sources), new PipelineHandler(pipelines),
-                               new ConsumerHandler(consumers));
+                               stream, new ConsumerHandler(consumers));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
                 .addFilter(metrics)
@@ -149,7 +153,7 @@ public final class Main {
                 .any(Problems::notFound);
 
         Philotes philotes = Philotes.serve(settings, routing, api.table(), firstCheck, database, monitor, accessLog, newEvents,
-                                           List.of(supervisor, engine, eventPruner, auditPruner, audit));
+                                           List.of(supervisor, engine, eventPruner, auditPruner, audit, stalls));
         own.listening(philotes.port());
         if (!auth.enabled()) {
             LOG.log(System.Logger.Level.WARNING, "auth.enabled (AUTH_ENABLED) is false: every request is served as an admin without a key."
@@ -165,7 +169,7 @@ public final class Main {
     /* Every route, the permission it needs and its handler, in matching order (a fixed segment before a {parameter} in its place). */
     static ApiRoutes routes(ApiRoutes routes, boolean metricsPublic, HealthHandler health, Metrics metrics, OpenApiHandler openApi,
                             DocumentHandler version, DocumentHandler config, KeyHandler keys, AuditHandler audit, SourceHandler sources,
-                            PipelineHandler pipelines, ConsumerHandler consumers) {
+                            PipelineHandler pipelines, EventStreamHandler stream, ConsumerHandler consumers) {
         return routes
                 .get("/health", PUBLIC, health::health)
                 .get("/health/live", PUBLIC, health::live)
@@ -198,6 +202,7 @@ public final class Main {
                 .post("/api/v1/pipelines/{id}/resnapshot", PIPELINES_WRITE, pipelines::resnapshot)
                 .get("/api/v1/pipelines/{id}/status", PIPELINES_READ, pipelines::status)
                 .get("/api/v1/pipelines/{id}/events", EVENTS_READ, pipelines::events)
+                .handler(Method.GET, "/api/v1/pipelines/{id}/events/stream", EVENTS_READ, stream::stream)
                 .get("/api/v1/pipelines/{id}/consumers", CONSUMERS_READ, consumers::list)
                 .post("/api/v1/pipelines/{id}/consumers", CONSUMERS_WRITE, consumers::create)
                 .get("/api/v1/pipelines/{id}/consumers/{name}", CONSUMERS_READ, consumers::get)

@@ -713,6 +713,42 @@ public final class EventStore {
             return event.build();
         }
 
+        /**
+         * The event's JSON on one line, as {@link #json()} gives it, written without parsing its rows again (a
+         * stored row that is not on one line is parsed and written compactly).
+         *
+         * @param out where to write
+         */
+        public void writeJson(StringBuilder out) {
+            out.append("{\"seq\":").append(seq).append(",\"lsn\":\"").append(lsn).append("\",\"commit_lsn\":\"").append(commitLsn).append('"');
+            if (xid != null) {
+                out.append(",\"xid\":").append(xid);
+            }
+            out.append(",\"commit_time\":\"").append(commitTime).append("\",\"schema\":");
+            JsonText.quote(out, schema);
+            out.append(",\"table\":");
+            JsonText.quote(out, table);
+            out.append(",\"op\":\"").append(op).append('"');
+            rawJson(out, "key", key);
+            rawJson(out, "before", before);
+            rawJson(out, "after", after);
+            out.append('}');
+        }
+
+        private static void rawJson(StringBuilder out, String name, String json) {
+            if (json == null) {
+                return;
+            }
+            out.append(",\"").append(name).append("\":");
+            if (json.indexOf('\n') < 0 && json.indexOf('\r') < 0) {
+                out.append(json);
+            } else {
+                try (var reader = JSON.createReader(new StringReader(json))) {
+                    out.append(reader.readValue());
+                }
+            }
+        }
+
         private static void rawJson(JsonObjectBuilder b, String name, String json) {
             if (json != null) {
                 try (var reader = JSON.createReader(new StringReader(json))) {

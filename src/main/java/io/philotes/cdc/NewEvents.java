@@ -210,11 +210,8 @@ public final class NewEvents implements AutoCloseable {
 
     @Override
     public void close() {
+        // Not interrupted: that would close the pooled connection under the listener; it sees closed within a second.
         closed = true;
-        Thread t = loop;
-        if (t != null) {
-            t.interrupt();
-        }
         listening(false);
     }
 }

@@ -71,8 +71,11 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param rateBurst   requests a client may send at once
      * @param corsOrigins allowed browser origins, {@code *} for any
      * @param trustedProxies the proxies whose X-Forwarded-For names the client
+     * @param streamHeartbeat how long an event stream stays silent at most before a heartbeat comment
+     * @param streamStall     how long an event stream's client may accept nothing before it is disconnected
      */
-    public record Http(long bodyLimit, int rateLimit, int rateBurst, List<String> corsOrigins, TrustedProxies trustedProxies) {
+    public record Http(long bodyLimit, int rateLimit, int rateBurst, List<String> corsOrigins, TrustedProxies trustedProxies,
+                       Duration streamHeartbeat, Duration streamStall) {
     }
 
     /**
@@ -119,7 +122,7 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
     /**
      * The CDC engine and its event store.
      *
-     * @param retention         how long captured events are kept once every consumer has acknowledged them
+     * @param retention         how long captured events are kept once every consumer acknowledged them
      * @param retentionMax      how long they are kept at most, acknowledged or not
      * @param pruneInterval     how often older ones are deleted
      * @param superviseInterval how often an instance looks for pipelines to resume, take over or stop
@@ -127,8 +130,8 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param batchBytes        about how many bytes of events a pipeline holds per batch (and per queued batch) at most
      * @param walWarn           WAL held by a pipeline's slot above which its status warns
      */
-    public record Events(Duration retention, Duration retentionMax, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout, long batchBytes,
-                         long walWarn) {
+    public record Events(Duration retention, Duration retentionMax, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout,
+                         long batchBytes, long walWarn) {
     }
 
     /**
@@ -199,7 +202,9 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.integer("http.rate.limit", 0, 1_000_000),
                 r.integer("http.rate.burst", 1, 10_000_000),
                 r.list("http.cors.origins"),
-                TrustedProxies.parse(r.string("http.trusted.proxies"), "http.trusted.proxies (HTTP_TRUSTED_PROXIES)", problems));
+                TrustedProxies.parse(r.string("http.trusted.proxies"), "http.trusted.proxies (HTTP_TRUSTED_PROXIES)", problems),
+                r.duration("http.stream.heartbeat", Duration.ofMillis(100), Duration.ofMinutes(10)),
+                r.duration("http.stream.stall", Duration.ofSeconds(1), Duration.ofHours(1)));
         Db db = new Db(
                 r.string("db.url").trim(),
                 r.string("db.username"),

@@ -56,7 +56,8 @@ public final class ConsumerRepository {
     /* Finds and locks a consumer's row until the transaction ends. */
     Optional<Locked> lock(DbExecute tx, UUID pipelineId, String name) {
         return tx.createNamedGet("consumer-lock").addParam("pipeline_id", pipelineId).addParam("name", name).execute()
-                .map(r -> new Locked(r.column("id").get(UUID.class), r.column("cursor_seq").get(Long.class), r.column("delivered_seq").get(Long.class),
+                .map(r -> new Locked(r.column("id").get(UUID.class), r.column("cursor_seq").get(Long.class),
+                                     r.column("delivered_seq").get(Long.class),
                                      Duration.ofMillis(r.column("visibility_millis").get(Long.class))));
     }
 

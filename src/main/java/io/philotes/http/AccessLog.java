@@ -54,6 +54,8 @@ public final class AccessLog implements Filter, AutoCloseable {
         RequestId id = RequestId.from(request);
         request.context().register(id);
         response.header(RequestId.HEADER, id.value());
+        // Taken now: once a long response's connection is closed, its peer is no longer known.
+        String client = ClientAddress.of(request, proxies);
         try {
             chain.proceed();
         } catch (RuntimeException | Error e) {
@@ -67,14 +69,14 @@ public final class AccessLog implements Filter, AutoCloseable {
             if (LOG.isLoggable(Level.INFO)) {
                 long tenths = (System.nanoTime() - start) / 100_000;
                 String line = method.text() + ' ' + path + ' ' + status + ' ' + tenths / 10 + '.' + tenths % 10 + "ms client="
-                        + ClientAddress.of(request, proxies) + (keyId == null ? "" : " key=" + keyId) + " request_id=" + id.value();
+                        + client + (keyId == null ? "" : " key=" + keyId) + " request_id=" + id.value();
                 if (!lines.offer(line)) {
                     LOG.logp(Level.INFO, "io.philotes.access", "request", line);
                 }
             }
             request.context().get(AuditTarget.class).ifPresent(target -> audit.accept(new AuditEntry(
                     0, at, keyId, principal == null ? null : principal.keyName(), principal == null ? null : principal.role().text(),
-                    ClientAddress.of(request, proxies), method.text(), audited(request.prologue().uriPath().path()), target.resourceId(), status,
+                    client, method.text(), audited(request.prologue().uriPath().path()), target.resourceId(), status,
                     id.value())));
         }
     }

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -39,6 +40,11 @@ public final class Problems {
      * @param error    what went wrong
      */
     public static void handle(ServerRequest request, ServerResponse response, Throwable error) {
+        if (error instanceof CloseConnectionException) {
+            // The client went away (a stream it stopped reading, a connection it closed): nobody to answer.
+            LOG.log(System.Logger.Level.DEBUG, "Request {0}: the connection closed: {1}", RequestId.of(request), error.getMessage());
+            return;
+        }
         if (response.isSent()) {
             LOG.log(System.Logger.Level.WARNING, "Request " + RequestId.of(request) + " failed after its response was sent", error);
             return;

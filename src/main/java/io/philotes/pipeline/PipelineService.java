@@ -296,6 +296,10 @@ public final class PipelineService {
 
     /* A page of events; a position whose next events the retention deleted is 410, never a silent gap. */
     EventsPage events(UUID id, long after, int limit) {
+        return events(id, after, limit, PAGE_BYTES);
+    }
+
+    EventsPage events(UUID id, long after, int limit, long bytes) {
         repository.find(id).orElseThrow(() -> notFound(id));
         EventStore.Bounds bounds = events.bounds(id);
         if (bounds.expiredAfter(after)) {
@@ -303,7 +307,7 @@ public final class PipelineService {
                     + " by the retention (events.retention); the oldest available is seq " + bounds.firstSeq() + ": read on with after="
                     + (bounds.firstSeq() - 1) + ", knowing that those events are gone");
         }
-        return new EventsPage(events.after(id, after, limit, PAGE_BYTES), after, bounds);
+        return new EventsPage(events.after(id, after, limit, bytes), after, bounds);
     }
 
     private List<FieldError> preflight(Pipeline p, List<TableMapping> enabled) {

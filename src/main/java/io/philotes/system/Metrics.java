@@ -91,7 +91,8 @@ public final class Metrics implements Filter {
         consumerLagEvents = MultiGauge.builder("philotes.consumer.lag.events").description("events stored after the consumer's cursor")
                 .register(registry);
         consumerLagSeconds = MultiGauge.builder("philotes.consumer.lag").baseUnit("seconds")
-                .description("age of the oldest event the consumer has not acknowledged (its commit time), 0 when it has read all").register(registry);
+                .description("age of the oldest event the consumer has not acknowledged (its commit time), 0 when it has read all")
+                .register(registry);
         consumerLastAck = MultiGauge.builder("philotes.consumer.last.ack").baseUnit("seconds")
                 .description("time of the consumer's last acknowledgement, in seconds since the epoch").register(registry);
         consumerExpired = MultiGauge.builder("philotes.consumer.expired")

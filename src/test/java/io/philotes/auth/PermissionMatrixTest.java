@@ -11,6 +11,7 @@ import java.util.function.Function;
 import io.philotes.http.ApiRoutes;
 import io.philotes.support.ApiClient;
 import io.philotes.support.ContractChecker;
+import io.philotes.support.EventStreamClient;
 import io.philotes.support.PhilotesTest;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
@@ -121,10 +122,22 @@ class PermissionMatrixTest {
                     // A consumer's own pipeline is the fixture's; the other consumer's is not.
                     call = new Call(call.path().replace(otherPipelineId, pipelineId), call.body());
                 }
-                ApiClient.Response response = CLIENTS.get(caller).send(route.method().text(), call.path(), call.body(),
-                                                                       "Content-Type", "application/json");
+                Object response;
+                int status;
+                if (route.path().endsWith("/events/stream")) {
+                    // A stream that opens does not end: its status is all this cell looks at.
+                    try (EventStreamClient stream = new EventStreamClient(app.port(), call.path(), CLIENTS.get(caller).key())) {
+                        status = stream.status();
+                        response = status;
+                    }
+                } else {
+                    ApiClient.Response r = CLIENTS.get(caller).send(route.method().text(), call.path(), call.body(), "Content-Type",
+                                                                    "application/json");
+                    status = r.status();
+                    response = r;
+                }
                 cells++;
-                boolean ok = expected < 300 ? response.status() >= 200 && response.status() < 300 : response.status() == expected;
+                boolean ok = expected < 300 ? status >= 200 && status < 300 : status == expected;
                 if (!ok) {
                     failures.add(name + " as " + caller + ": expected " + (expected < 300 ? "2xx" : expected) + ", got " + response);
                 }
@@ -172,7 +185,7 @@ class PermissionMatrixTest {
         r.put("GET /api/v1/sources/{id}/tables", allowed -> new Call(sources + "/" + sourceId + "/tables", null));
         r.put("POST " + pipelines, allowed -> new Call(pipelines, "{\"name\":\"matrix-" + (++names) + "\",\"source_id\":\"" + sourceId
                 + "\",\"tables\":[{\"table\":\"items\"}]}"));
-        for (String sub : List.of("", "/status", "/events", "/tables")) {
+        for (String sub : List.of("", "/status", "/events", "/events/stream", "/tables")) {
             r.put("GET /api/v1/pipelines/{id}" + sub, allowed -> new Call(pipelines + "/" + otherPipelineId + sub, null));
         }
         r.put("PUT /api/v1/pipelines/{id}", allowed -> new Call(pipelines + "/" + otherPipelineId, "{\"name\":\"matrix-" + (++names) + "\"}"));

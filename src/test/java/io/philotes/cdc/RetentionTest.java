@@ -149,6 +149,7 @@ class RetentionTest {
         assertThat(TestApp.settings(Map.of("events.retention", "30d")).events().retention().toDays(), is(30L));
         InvalidConfigException shorter = Assertions.assertThrows(InvalidConfigException.class,
                 () -> TestApp.settings(Map.of("events.retention", "30d", "events.retention.max", "7d")));
-        assertThat(shorter.getMessage(), containsString("events.retention.max (EVENTS_RETENTION_MAX) = '7d' must be at least events.retention (30d)"));
+        assertThat(shorter.getMessage(),
+                   containsString("events.retention.max (EVENTS_RETENTION_MAX) = '7d' must be at least events.retention (30d)"));
     }
 }

@@ -57,6 +57,15 @@ public final class ApiClient {
     }
 
     /**
+     * The key this client sends.
+     *
+     * @return the key, or null
+     */
+    public String key() {
+        return key;
+    }
+
+    /**
      * The same client with another key.
      *
      * @param apiKey the key it sends as {@code Authorization: Bearer}, or null to send none

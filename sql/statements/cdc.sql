@@ -86,8 +86,11 @@ ORDER BY schema_name COLLATE "C", table_name COLLATE "C"
 SELECT id FROM philotes.pipelines WHERE status IN ('starting', 'running', 'error') ORDER BY created_at
 
 -- name: events-retention-holds
--- Per pipeline: how far its consumers let the retention go (the lowest cursor), NULL without consumers.
-SELECT p.id AS pipeline_id, (SELECT min(c.cursor_seq) FROM philotes.consumers c WHERE c.pipeline_id = p.id) AS held
+-- Per pipeline: how far its readers let the retention go (the lowest cursor of its consumers and of its sinks but the
+-- failed ones), NULL without readers.
+SELECT p.id AS pipeline_id,
+       LEAST((SELECT min(c.cursor_seq) FROM philotes.consumers c WHERE c.pipeline_id = p.id),
+             (SELECT min(s.cursor_seq) FROM philotes.sinks s WHERE s.pipeline_id = p.id AND s.state <> 'failed')) AS held
 FROM philotes.pipelines p
 
 -- name: events-prune

@@ -7,9 +7,6 @@ VALUES (:id, :pipeline_id, :name, :cursor_seq, :cursor_seq, make_interval(secs =
 -- name: consumer-count
 SELECT count(*) AS total FROM philotes.consumers WHERE pipeline_id = :pipeline_id
 
--- name: consumer-pipeline-exists
-SELECT true AS present FROM philotes.pipelines WHERE id = :pipeline_id
-
 -- name: consumer-list
 -- Consumers as the API shows them: the cursor, what they hold, and how far behind they are. The oldest event not
 -- acknowledged is found through the primary key; lag_seconds is measured from its commit.

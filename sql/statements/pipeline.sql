@@ -111,3 +111,6 @@ SELECT r.*, m.source_schema, m.source_table FROM requested r JOIN philotes.table
 -- name: snapshots-by-pipeline
 SELECT s.*, m.source_schema, m.source_table FROM philotes.table_snapshots s JOIN philotes.table_mappings m ON m.id = s.mapping_id
 WHERE s.pipeline_id = :pipeline_id
+
+-- name: pipeline-exists
+SELECT true AS present FROM philotes.pipelines WHERE id = :pipeline_id

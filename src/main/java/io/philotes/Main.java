@@ -21,6 +21,7 @@ import io.philotes.config.Settings;
 import io.philotes.consumer.ConsumerHandler;
 import io.philotes.consumer.ConsumerRepository;
 import io.philotes.consumer.ConsumerService;
+import io.philotes.crypto.SecretBox;
 import io.philotes.db.Database;
 import io.philotes.db.DatabaseMonitor;
 import io.philotes.db.Migrations;
@@ -41,6 +42,10 @@ import io.philotes.pipeline.PipelineHandler;
 import io.philotes.pipeline.PipelineRepository;
 import io.philotes.pipeline.PipelineService;
 import io.philotes.pipeline.Supervisor;
+import io.philotes.sink.SinkDelivery;
+import io.philotes.sink.SinkHandler;
+import io.philotes.sink.SinkRepository;
+import io.philotes.sink.SinkService;
 import io.philotes.source.ConnectionTester;
 import io.philotes.source.SourceConnector;
 import io.philotes.source.SourceHandler;
@@ -115,12 +120,17 @@ public final class Main {
         Settings.Sources s = settings.sources();
         OwnEndpoints own = new OwnEndpoints(database.endpoints(), settings.server().port());
         SourceConnector connector = new SourceConnector(s.hostPolicy(), own);
-        SourceService sources = new SourceService(new SourceRepository(database.client()), Commands.secretBox(settings, database),
+        SecretBox secrets = Commands.secretBox(settings, database);
+        SourceService sources = new SourceService(new SourceRepository(database.client()), secrets,
                 new ConnectionTester(connector, statements, s.testTimeout(), s.testConcurrency()),
                 new TableDiscovery(connector, statements, s.testTimeout(), s.discoveryTimeout()));
         EventStore events = new EventStore(database);
         NewEvents newEvents = new NewEvents(database.dataSource(), statements.sql("events-listen"));
         ConsumerService consumers = new ConsumerService(new ConsumerRepository(database.client()), events, newEvents);
+        SinkRepository sinkRepository = new SinkRepository(database.client());
+        SinkService sinks = new SinkService(sinkRepository, events, secrets, s.hostPolicy(), own);
+        SinkDelivery delivery = new SinkDelivery(sinkRepository, events, newEvents, secrets, settings.events().sinkTimeout(),
+                                                 settings.events().sinkRetryMax());
         CdcEngine engine = new CdcEngine(connector, events, statements, database.dataSource(), settings.events().sourceTimeout(),
                                          s.testTimeout());
         PipelineService pipelines = new PipelineService(new PipelineRepository(database.client()), sources, engine, events, settings.events());
@@ -140,7 +150,7 @@ public final class Main {
                                new HealthHandler(monitor, engine::orphanSlots), metrics, new OpenApiHandler(),
                                DocumentHandler.version(BuildInfo.load()), DocumentHandler.config(settings), new KeyHandler(keys),
                                new AuditHandler(audit), new SourceHandler(sources), new PipelineHandler(pipelines),
-                               stream, new ConsumerHandler(consumers));
+                               stream, new ConsumerHandler(consumers), new SinkHandler(sinks));
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(accessLog)
                 .addFilter(metrics)
@@ -153,13 +163,14 @@ public final class Main {
                 .any(Problems::notFound);
 
         Philotes philotes = Philotes.serve(settings, routing, api.table(), firstCheck, database, monitor, accessLog, newEvents,
-                                           List.of(supervisor, engine, eventPruner, auditPruner, audit, stalls));
+                                           List.of(supervisor, delivery, engine, eventPruner, auditPruner, audit, stalls));
         own.listening(philotes.port());
         if (!auth.enabled()) {
             LOG.log(System.Logger.Level.WARNING, "auth.enabled (AUTH_ENABLED) is false: every request is served as an admin without a key."
                     + " Only for a network where everyone who can reach port {0,number,#} may do everything.", philotes.port());
         }
         monitor.whenReady(supervisor::start);
+        monitor.whenReady(delivery::start);
         newEvents.start();
         eventPruner.start();
         auditPruner.start();
@@ -169,7 +180,7 @@ public final class Main {
     /* Every route, the permission it needs and its handler, in matching order (a fixed segment before a {parameter} in its place). */
     static ApiRoutes routes(ApiRoutes routes, boolean metricsPublic, HealthHandler health, Metrics metrics, OpenApiHandler openApi,
                             DocumentHandler version, DocumentHandler config, KeyHandler keys, AuditHandler audit, SourceHandler sources,
-                            PipelineHandler pipelines, EventStreamHandler stream, ConsumerHandler consumers) {
+                            PipelineHandler pipelines, EventStreamHandler stream, ConsumerHandler consumers, SinkHandler sinks) {
         return routes
                 .get("/health", PUBLIC, health::health)
                 .get("/health/live", PUBLIC, health::live)
@@ -209,6 +220,13 @@ public final class Main {
                 .delete("/api/v1/pipelines/{id}/consumers/{name}", CONSUMERS_WRITE, consumers::delete)
                 .get("/api/v1/pipelines/{id}/consumers/{name}/events", EVENTS_READ, consumers::events)
                 .post("/api/v1/pipelines/{id}/consumers/{name}/ack", EVENTS_READ, consumers::ack)
+                .get("/api/v1/pipelines/{id}/sinks", PIPELINES_READ, sinks::list)
+                .post("/api/v1/pipelines/{id}/sinks", PIPELINES_WRITE, sinks::create)
+                .get("/api/v1/pipelines/{id}/sinks/{name}", PIPELINES_READ, sinks::get)
+                .delete("/api/v1/pipelines/{id}/sinks/{name}", PIPELINES_WRITE, sinks::delete)
+                .post("/api/v1/pipelines/{id}/sinks/{name}/pause", PIPELINES_WRITE, sinks::pause)
+                .post("/api/v1/pipelines/{id}/sinks/{name}/resume", PIPELINES_WRITE, sinks::resume)
+                .post("/api/v1/pipelines/{id}/sinks/{name}/rotate-secret", PIPELINES_WRITE, sinks::rotateSecret)
                 .get("/api/v1/pipelines/{id}/tables", PIPELINES_READ, pipelines::tables)
                 .post("/api/v1/pipelines/{id}/tables", PIPELINES_WRITE, pipelines::addTable)
                 .get("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_READ, pipelines::table)

@@ -6,14 +6,16 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.helidon.dbclient.DbClient;
+import io.philotes.core.Durations;
 import io.philotes.db.DatabaseErrors;
 import io.philotes.db.Rows;
 
 /**
- * Deletes captured events in the background: those older than {@code events.retention} that every consumer of
- * their pipeline has acknowledged, and any older than {@code events.retention.max}, acknowledged or not. A
- * consumer the second kind of delete passes gets 410 on its next read and is named in a warning here and in
- * {@code /metrics}. Each delete takes at most 10,000 events, so none holds locks or bloats a transaction for long.
+ * Deletes captured events in the background: those older than {@code events.retention} that every consumer of their
+ * pipeline has acknowledged and every sink (but the failed ones) has delivered, and any older than
+ * {@code events.retention.max} whatever their readers. A consumer the second kind of delete passes gets 410 on its
+ * next read and is named in a warning here and in {@code /metrics}; a sink fails, saying why. Each delete takes at
+ * most 10,000 events, so none holds locks or bloats a transaction for long.
  */
 public final class EventRetention implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventRetention.class.getName());
@@ -95,6 +97,7 @@ public final class EventRetention implements AutoCloseable {
         return total;
     }
 
+    /* Readers the hard cap passed: consumers are told at their next read, sinks fail with the reason. */
     private void warnExpired(UUID pipelineId) {
         try (var rows = db.execute().createNamedQuery("consumers-expired").addParam("pipeline_id", pipelineId).execute()) {
             List<String> names = rows.map(r -> Rows.text(r, "name")).toList();
@@ -103,6 +106,20 @@ public final class EventRetention implements AutoCloseable {
                         + " consumers {2} acknowledged them: their next read gets 410 (events-expired)", pipelineId, max, names);
             }
         }
+        List<ExpiredSink> sinks;
+        try (var rows = db.execute().createNamedQuery("sinks-expired").addParam("pipeline_id", pipelineId).execute()) {
+            sinks = rows.map(r -> new ExpiredSink(r.column("id").get(UUID.class), Rows.text(r, "name"), r.column("cursor_seq").get(Long.class)))
+                    .toList();
+        }
+        for (ExpiredSink s : sinks) {
+            String error = "events after seq " + s.cursor() + " were deleted by events.retention.max (" + Durations.text(max) + ") before this"
+                    + " sink delivered them; resume it with {\"skip_expired\": true} to go on without them";
+            db.execute().createNamedUpdate("sink-fail").addParam("id", s.id()).addParam("error", error).execute();
+            LOG.log(System.Logger.Level.WARNING, "Webhook sink {0} of pipeline {1} failed: {2}", s.name(), pipelineId, error);
+        }
+    }
+
+    private record ExpiredSink(UUID id, String name, long cursor) {
     }
 
     @Override

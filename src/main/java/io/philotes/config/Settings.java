@@ -129,9 +129,11 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param sourceTimeout     bound on connecting to a source and on each of its answers in a pipeline's sessions
      * @param batchBytes        about how many bytes of events a pipeline holds per batch (and per queued batch) at most
      * @param walWarn           WAL held by a pipeline's slot above which its status warns
+     * @param sinkTimeout       bound on one webhook request, from connecting to its answer
+     * @param sinkRetryMax      the longest wait between two attempts of a webhook batch
      */
     public record Events(Duration retention, Duration retentionMax, Duration pruneInterval, Duration superviseInterval, Duration sourceTimeout,
-                         long batchBytes, long walWarn) {
+                         long batchBytes, long walWarn, Duration sinkTimeout, Duration sinkRetryMax) {
     }
 
     /**
@@ -229,7 +231,9 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.duration("pipelines.supervise.interval", Duration.ofMillis(100), Duration.ofHours(1)),
                 r.duration("pipelines.source.timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 r.bytes("pipelines.batch.bytes", 64 * 1024, 1L << 30),
-                r.bytes("pipelines.wal.warn", 1, Long.MAX_VALUE));
+                r.bytes("pipelines.wal.warn", 1, Long.MAX_VALUE),
+                r.duration("sinks.timeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
+                r.duration("sinks.retry.max", Duration.ofSeconds(1), Duration.ofHours(24)));
         r.require(events.retentionMax().compareTo(events.retention()) >= 0, "events.retention.max", Durations.text(events.retentionMax()),
                   "must be at least events.retention (" + Durations.text(events.retention()) + ")");
         Keyring.Parsed secrets = Keyring.parse(r.secret("secrets.keys"), r.string("secrets.active"));

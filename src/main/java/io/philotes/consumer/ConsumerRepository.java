@@ -28,7 +28,7 @@ public final class ConsumerRepository {
     }
 
     boolean pipelineExists(UUID pipelineId) {
-        return db.execute().createNamedGet("consumer-pipeline-exists").addParam("pipeline_id", pipelineId).execute().isPresent();
+        return db.execute().createNamedGet("pipeline-exists").addParam("pipeline_id", pipelineId).execute().isPresent();
     }
 
     long count(UUID pipelineId) {

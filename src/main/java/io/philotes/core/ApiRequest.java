@@ -90,6 +90,13 @@ public interface ApiRequest {
     JsonObject body();
 
     /**
+     * The request body of an action whose options may be left out.
+     *
+     * @return the body as a JSON object, or an empty one when the request has no body
+     */
+    JsonObject optionalBody();
+
+    /**
      * The version a write is conditional on ({@code If-Match}).
      *
      * @return the version, empty without a condition

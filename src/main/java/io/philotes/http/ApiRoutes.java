@@ -27,6 +27,7 @@ import io.philotes.core.ApiResponse;
 import io.philotes.core.Endpoint;
 import io.philotes.core.PageRequest;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
 
 /**
  * The routing table: every route of the service with the one permission it needs and its handler, registered
@@ -231,6 +232,11 @@ public final class ApiRoutes implements HttpService {
         @Override
         public JsonObject body() {
             return json.readObject(req);
+        }
+
+        @Override
+        public JsonObject optionalBody() {
+            return req.content().hasEntity() ? json.readObject(req) : JsonValue.EMPTY_JSON_OBJECT;
         }
 
         @Override

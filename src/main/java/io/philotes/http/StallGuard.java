@@ -5,19 +5,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Ends long responses whose client stopped accepting data. A response's thread marks each blocking write; a write
- * still blocked after the stall limit is interrupted, which closes the connection's socket (a virtual thread blocked
- * on a socket closes it when interrupted), so a client that reads nothing holds no thread and no memory for long.
+ * Ends blocking I/O with a peer that stopped moving: a stream's client that accepts no data, a webhook receiver that
+ * drips its answer. The thread marks each blocking call; one still blocked after the stall limit is interrupted, which
+ * closes its socket (a virtual thread blocked on a socket or channel closes it when interrupted), so such a peer holds
+ * no thread and no memory for long.
  */
 public final class StallGuard implements AutoCloseable {
     private final Duration stall;
-    private final Map<Thread, Long> writing = new ConcurrentHashMap<>();
+    private final Map<Thread, Long> blocked = new ConcurrentHashMap<>();
     private final Thread loop;
 
     /**
      * Starts watching.
      *
-     * @param stall how long a write may block
+     * @param stall how long one blocking call may take
      */
     public StallGuard(Duration stall) {
         this.stall = stall;
@@ -30,10 +31,10 @@ public final class StallGuard implements AutoCloseable {
                     return;
                 }
                 long now = System.nanoTime();
-                writing.forEach((thread, since) -> {
+                blocked.forEach((thread, since) -> {
                     if (now - since > stall.toNanos()) {
-                        // Interrupted only while the entry is there: the writer removes it before anything else.
-                        writing.computeIfPresent(thread, (t, s) -> {
+                        // Interrupted only while the entry is there: the caller removes it before anything else.
+                        blocked.computeIfPresent(thread, (t, s) -> {
                             t.interrupt();
                             return s;
                         });
@@ -44,28 +45,28 @@ public final class StallGuard implements AutoCloseable {
     }
 
     /**
-     * A write that may block.
+     * Blocking I/O: a write, or the read of an answer.
      *
-     * @param <E> what the write throws
+     * @param <E> what it throws
      */
     @FunctionalInterface
-    public interface Write<E extends Exception> {
+    public interface Io<E extends Exception> {
         void run() throws E;
     }
 
     /**
-     * Runs a blocking write under watch.
+     * Runs blocking I/O under watch.
      *
-     * @param write the write (and flush)
-     * @param <E>   what it throws
-     * @return false when the client stalled: the write was cut off, and the response must end
-     * @throws E what the write threw otherwise
+     * @param io  the write (and flush), or read
+     * @param <E> what it throws
+     * @return false when the peer stalled: the I/O was cut off (its socket closed)
+     * @throws E what the I/O threw otherwise
      */
-    public <E extends Exception> boolean write(Write<E> write) throws E {
+    public <E extends Exception> boolean run(Io<E> io) throws E {
         Thread self = Thread.currentThread();
-        writing.put(self, System.nanoTime());
+        blocked.put(self, System.nanoTime());
         try {
-            write.run();
+            io.run();
         } catch (Exception e) {
             if (stalled(self)) {
                 return false;
@@ -75,16 +76,16 @@ public final class StallGuard implements AutoCloseable {
         return !stalled(self);
     }
 
-    /* Ends the watch of this write; true when the guard interrupted it (the interrupt is taken back). */
+    /* Ends the watch of this call; true when the guard interrupted it (the interrupt is taken back). */
     private boolean stalled(Thread self) {
-        writing.computeIfPresent(self, (t, s) -> null);
+        blocked.computeIfPresent(self, (t, s) -> null);
         return Thread.interrupted();
     }
 
     /**
      * The limit.
      *
-     * @return how long a write may block
+     * @return how long one blocking call may take
      */
     public Duration stall() {
         return stall;

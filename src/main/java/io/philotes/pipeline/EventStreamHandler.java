@@ -143,7 +143,7 @@ public final class EventStreamHandler {
 
     /* Writes and flushes under the stall guard; false when the client accepted nothing for too long. */
     private boolean write(OutputStream out, byte[] bytes) throws IOException {
-        boolean written = guard.write(() -> {
+        boolean written = guard.run(() -> {
             out.write(bytes);
             out.flush();
         });

@@ -64,6 +64,8 @@ public final class DocumentHandler {
                 .add("events", JsonText.object()
                         .add("retention_seconds", settings.events().retention().toSeconds())
                         .add("retention_max_seconds", settings.events().retentionMax().toSeconds())
+                        .add("sink_timeout_ms", settings.events().sinkTimeout().toMillis())
+                        .add("sink_retry_max_ms", settings.events().sinkRetryMax().toMillis())
                         .add("prune_interval_ms", settings.events().pruneInterval().toMillis())
                         .add("supervise_interval_ms", settings.events().superviseInterval().toMillis())
                         .add("source_timeout_ms", settings.events().sourceTimeout().toMillis())

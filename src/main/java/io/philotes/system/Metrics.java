@@ -43,6 +43,7 @@ public final class Metrics implements Filter {
             "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml", "keys", "audit",
             "resnapshot", "consumers", "ack", "stream", "sinks", "schema", "pause", "resume", "rotate-secret");
 
+    private static final List<String> SINK_STATES = List.of("active", "retrying", "paused", "failed");
     private static final List<String> WAL_STATUSES = List.of("reserved", "extended", "unreserved", "lost", "unknown");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -59,6 +60,10 @@ public final class Metrics implements Filter {
     private final MultiGauge consumerLagSeconds;
     private final MultiGauge consumerLastAck;
     private final MultiGauge consumerExpired;
+    private final MultiGauge sinkState;
+    private final MultiGauge sinkLag;
+    private final MultiGauge sinkAttempts;
+    private final MultiGauge sinkDelivered;
 
     /**
      * Creates the metrics.
@@ -97,6 +102,12 @@ public final class Metrics implements Filter {
                 .description("time of the consumer's last acknowledgement, in seconds since the epoch").register(registry);
         consumerExpired = MultiGauge.builder("philotes.consumer.expired")
                 .description("1 when events.retention.max deleted events the consumer had not acknowledged: its reads get 410").register(registry);
+        sinkState = MultiGauge.builder("philotes.sink.state").description("1 for the webhook sink's state (active, retrying, paused, failed)")
+                .register(registry);
+        sinkLag = MultiGauge.builder("philotes.sink.lag.events").description("events stored after the sink's cursor").register(registry);
+        sinkAttempts = MultiGauge.builder("philotes.sink.attempts").description("failed attempts of the batch the sink delivers now")
+                .register(registry);
+        sinkDelivered = MultiGauge.builder("philotes.sink.delivered.events").description("events the sink delivered").register(registry);
         Gauge.builder("philotes.orphaned.slots", engine, e -> e.orphans().size())
                 .description("replication slots of deleted pipelines still to be dropped on their sources").register(registry);
     }
@@ -185,6 +196,7 @@ public final class Metrics implements Filter {
         retained.register(retainedRows, true);
         walStatus.register(walStatusRows, true);
         refreshConsumers();
+        refreshSinks();
         orphans.register(engine.orphans().stream().map(o -> MultiGauge.Row.of(Tags.of("slot", o.slotName(), "pipeline", o.pipelineName()), 1))
                                  .<MultiGauge.Row<?>>map(r -> r).toList(), true);
     }
@@ -214,6 +226,29 @@ public final class Metrics implements Filter {
         consumerLagSeconds.register(lagSeconds, true);
         consumerLastAck.register(lastAck, true);
         consumerExpired.register(expired, true);
+    }
+
+    private void refreshSinks() {
+        List<MultiGauge.Row<?>> state = new ArrayList<>();
+        List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> attempts = new ArrayList<>();
+        List<MultiGauge.Row<?>> delivered = new ArrayList<>();
+        try (var rows = db.execute().namedQuery("metrics-sinks")) {
+            rows.forEach(r -> {
+                Tags tags = Tags.of("pipeline", Rows.text(r, "pipeline_name"), "sink", Rows.text(r, "name"));
+                String current = Rows.text(r, "state");
+                for (String s : SINK_STATES) {
+                    state.add(MultiGauge.Row.of(tags.and("state", s), s.equals(current) ? 1 : 0));
+                }
+                lagRows.add(MultiGauge.Row.of(tags, Math.max(0, r.column("lag_events").get(Long.class))));
+                attempts.add(MultiGauge.Row.of(tags, r.column("attempts").get(Integer.class)));
+                delivered.add(MultiGauge.Row.of(tags, r.column("delivered_events").get(Long.class)));
+            });
+        }
+        sinkState.register(state, true);
+        sinkLag.register(lagRows, true);
+        sinkAttempts.register(attempts, true);
+        sinkDelivered.register(delivered, true);
     }
 
     private record PipelineNumbers(UUID id, String name, String status, long events, String position, String sourceWal, Long retainedBytes,

@@ -75,6 +75,7 @@ class PermissionMatrixTest {
         otherPipelineId = pipeline(false);
         for (String pipeline : List.of(pipelineId, otherPipelineId)) {
             consumer(pipeline, "fixed");
+            assertThat(admin.post("/api/v1/pipelines/" + pipeline + "/sinks", sinkJson("fixed")).status(), is(201));
         }
         CLIENTS.put("none", admin.withKey(null));
         CLIENTS.put("admin", admin);
@@ -219,7 +220,25 @@ class PermissionMatrixTest {
                 + "/fixed/events?limit=1", null));
         r.put("POST /api/v1/pipelines/{id}/consumers/{name}/ack", allowed -> new Call(pipelines + "/" + otherPipelineId + consumers
                 + "/fixed/ack", "{\"up_to_seq\":0}"));
+        String sinks = "/sinks";
+        r.put("GET /api/v1/pipelines/{id}/sinks", allowed -> new Call(pipelines + "/" + otherPipelineId + sinks, null));
+        r.put("POST /api/v1/pipelines/{id}/sinks", allowed -> new Call(pipelines + "/" + otherPipelineId + sinks, sinkJson("matrix-" + (++names))));
+        r.put("GET /api/v1/pipelines/{id}/sinks/{name}", allowed -> new Call(pipelines + "/" + otherPipelineId + sinks + "/fixed", null));
+        r.put("DELETE /api/v1/pipelines/{id}/sinks/{name}", allowed -> {
+            String name = "doomed-" + (++names);
+            assertThat(admin.post(pipelines + "/" + otherPipelineId + sinks, sinkJson(name)).status(), is(201));
+            return new Call(pipelines + "/" + otherPipelineId + sinks + "/" + name, null);
+        });
+        for (String action : List.of("pause", "resume", "rotate-secret")) {
+            r.put("POST /api/v1/pipelines/{id}/sinks/{name}/" + action, allowed -> new Call(pipelines + "/" + otherPipelineId + sinks + "/fixed/"
+                    + action, null));
+        }
         return r;
+    }
+
+    /* A sink to a port nothing listens on: it only retries. */
+    private static String sinkJson(String name) {
+        return "{\"name\":\"" + name + "\",\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/hooks\"}";
     }
 
     private static void consumer(String pipeline, String name) {

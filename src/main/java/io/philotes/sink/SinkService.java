@@ -1,0 +1,197 @@
+package io.philotes.sink;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.philotes.cdc.EventStore;
+import io.philotes.core.ApiException;
+import io.philotes.core.FieldError;
+import io.philotes.core.JsonText;
+import io.philotes.core.ProblemType;
+import io.philotes.crypto.SecretBox;
+import io.philotes.db.DatabaseErrors;
+import io.philotes.net.HostPolicy;
+import io.philotes.net.OwnEndpoints;
+import jakarta.json.JsonObjectBuilder;
+
+/**
+ * The rules of webhook sinks: unique names, a URL the host policy allows (checked again before every request), a
+ * signing secret shown once and sealed at rest, pause, resume and secret rotation with an overlap. Delivery itself is
+ * {@link SinkDelivery}'s.
+ */
+public final class SinkService {
+    static final int MAX_SINKS = 20;
+    static final Duration MAX_OVERLAP = Duration.ofDays(7);
+
+    private final SinkRepository repository;
+    private final EventStore events;
+    private final SecretBox secrets;
+    private final HostPolicy policy;
+    private final OwnEndpoints own;
+
+    public SinkService(SinkRepository repository, EventStore events, SecretBox secrets, HostPolicy policy, OwnEndpoints own) {
+        this.repository = repository;
+        this.events = events;
+        this.secrets = secrets;
+        this.policy = policy;
+        this.own = own;
+    }
+
+    /**
+     * A sink with its pipeline's bounds.
+     *
+     * @param sink   the sink
+     * @param bounds the pipeline's events
+     * @param secret its signing secret, only right after it was made
+     */
+    record View(Sink sink, EventStore.Bounds bounds, String secret) {
+        long lagEvents() {
+            return Math.max(0, bounds.lastSeq() - sink.cursor());
+        }
+    }
+
+    View create(UUID pipelineId, SinkDraft d) {
+        if (!repository.pipelineExists(pipelineId)) {
+            throw pipelineNotFound(pipelineId);
+        }
+        if (repository.count(pipelineId) >= MAX_SINKS) {
+            throw ApiException.conflict("Pipeline " + pipelineId + " has " + MAX_SINKS + " sinks, the most it may have; delete one first");
+        }
+        refusal(d.url()).ifPresent(reason -> {
+            throw new ApiException(ProblemType.UNPROCESSABLE_CONTENT, "1 field cannot be used: url", List.of(new FieldError("url", reason)),
+                                   Map.of());
+        });
+        UUID id = UUID.randomUUID();
+        String url = d.url().toString();
+        String secret = Signing.newSecret();
+        SecretBox.Sealed headers = null;
+        if (!d.headers().isEmpty()) {
+            JsonObjectBuilder h = JsonText.object();
+            d.headers().forEach(h::add);
+            headers = secrets.seal(h.build().toString(), Signing.binding("headers", id, url));
+        }
+        // A new sink delivers what is stored from now on.
+        long cursor = events.bounds(pipelineId).lastSeq();
+        try {
+            repository.insert(id, pipelineId, d, headers, secrets.seal(secret, Signing.binding("secret", id, url)), cursor);
+        } catch (RuntimeException e) {
+            if (DatabaseErrors.hasSqlState(e, DatabaseErrors.UNIQUE_VIOLATION)) {
+                throw ApiException.conflict("Pipeline " + pipelineId + " already has a sink named " + d.name());
+            }
+            if (DatabaseErrors.hasSqlState(e, DatabaseErrors.FOREIGN_KEY_VIOLATION)) {
+                throw pipelineNotFound(pipelineId);
+            }
+            throw e;
+        }
+        View v = get(pipelineId, d.name());
+        return new View(v.sink(), v.bounds(), secret);
+    }
+
+    List<View> list(UUID pipelineId) {
+        if (!repository.pipelineExists(pipelineId)) {
+            throw pipelineNotFound(pipelineId);
+        }
+        EventStore.Bounds bounds = events.bounds(pipelineId);
+        return repository.list(pipelineId).stream().map(s -> new View(s, bounds, null)).toList();
+    }
+
+    View get(UUID pipelineId, String name) {
+        Sink s = repository.find(pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+        return new View(s, events.bounds(pipelineId), null);
+    }
+
+    void delete(UUID pipelineId, String name) {
+        if (!repository.delete(pipelineId, name)) {
+            throw notFound(pipelineId, name);
+        }
+    }
+
+    View pause(UUID pipelineId, String name) {
+        repository.transaction(tx -> {
+            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+            if (s.state().equals("failed")) {
+                throw ApiException.conflict("Sink " + name + " has failed; resume it instead (see its last_error)");
+            }
+            repository.pause(tx, s.id());
+            return null;
+        });
+        return get(pipelineId, name);
+    }
+
+    /*
+     * Delivery goes on at once. A sink whose undelivered events the retention deleted goes on after the gap only when
+     * the caller says so: nothing is skipped silently.
+     */
+    View resume(UUID pipelineId, String name, boolean skipExpired) {
+        EventStore.Bounds bounds = events.bounds(pipelineId);
+        repository.transaction(tx -> {
+            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+            long cursor = s.cursor();
+            if (bounds.expiredAfter(cursor)) {
+                if (!skipExpired) {
+                    throw new ApiException(ProblemType.EVENTS_EXPIRED, "Events " + (cursor + 1) + " to " + (bounds.firstSeq() - 1) + " that sink "
+                            + name + " had not delivered were deleted by the retention; to go on from seq " + bounds.firstSeq()
+                            + " without them, resume with {\"skip_expired\": true}");
+                }
+                cursor = bounds.firstSeq() - 1;
+            }
+            repository.resume(tx, s.id(), cursor);
+            return null;
+        });
+        return get(pipelineId, name);
+    }
+
+    /* A new secret, shown once; the one it replaces signs beside it for the overlap, so receivers can switch without a gap. */
+    View rotateSecret(UUID pipelineId, String name, Duration overlap) {
+        String secret = Signing.newSecret();
+        repository.transaction(tx -> {
+            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+            String url = repository.find(pipelineId, name).orElseThrow().url();
+            repository.rotate(tx, s.id(), secrets.seal(secret, Signing.binding("secret", s.id(), url)), Instant.now().plus(overlap));
+            return null;
+        });
+        View v = get(pipelineId, name);
+        return new View(v.sink(), v.bounds(), secret);
+    }
+
+    /**
+     * Why a URL may not be delivered to: the host policy of sources (no link-local or cloud-metadata address, the
+     * operator's allow and deny lists), and never this service's own endpoints.
+     *
+     * @param url the URL
+     * @return the reason, or empty when it may
+     */
+    Optional<String> refusal(URI url) {
+        String host = url.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            InetAddress address = policy.check(host);
+            int port = url.getPort() >= 0 ? url.getPort() : url.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+            return own.refusal(address, port, "");
+        } catch (HostPolicy.HostDeniedException e) {
+            return Optional.of(e.getMessage());
+        } catch (UnknownHostException e) {
+            return Optional.of("host " + host + " does not resolve");
+        }
+    }
+
+    private ApiException notFound(UUID pipelineId, String name) {
+        if (!repository.pipelineExists(pipelineId)) {
+            return pipelineNotFound(pipelineId);
+        }
+        return ApiException.notFound("Pipeline " + pipelineId + " has no sink named " + name);
+    }
+
+    private static ApiException pipelineNotFound(UUID pipelineId) {
+        return ApiException.notFound("Pipeline " + pipelineId + " not found");
+    }
+}

@@ -129,3 +129,29 @@ median() {
 now_ms() {
   date +%s%3N
 }
+
+# stored_pipeline NAME : a pipeline that never ran (its source is never contacted), for benchmarks that read stored
+# events. Prints its id.
+stored_pipeline() {
+  local source_id
+  source_id=$(api -X POST "$PHILOTES_URL/api/v1/sources" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$1\",\"host\":\"127.0.0.1\",\"port\":1,\"database\":\"none\",\"username\":\"postgres\",\"password\":\"\",\"ssl_mode\":\"disable\"}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["source"]["id"])')
+  api -X POST "$PHILOTES_URL/api/v1/pipelines" -H 'Content-Type: application/json' -d "{\"name\":\"$1\",\"source_id\":\"$source_id\"}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["pipeline"]["id"])'
+}
+
+# fill_events PIPELINE_ID COUNT : stores COUNT events (seq 1..COUNT) of a sensor table straight into the event store,
+# each about 230 bytes of JSON, as the stream would have stored them.
+fill_events() {
+  pg -d postgres -c "
+    INSERT INTO philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schema_name, table_name, op, key, after)
+    SELECT '$1', g, '0/1', '0/1', g, now(), 'public', 'ticks', 'insert', json_build_object('id', g),
+           json_build_object('id', g, 'sensor', g % 100, 'reading', round((g % 1000) * 1.001, 3), 'at', now(), 'note', 'reading ' || g)
+    FROM generate_series(1, $2) g"
+}
+
+# readers MODE ARGS... : the benchmark clients of bench/lib/Readers.java.
+readers() {
+  java "$BENCH_ROOT/bench/lib/Readers.java" "$@"
+}

@@ -105,8 +105,11 @@ WHERE pipeline_id = :pipeline_id AND seq = ANY (ARRAY(
 
 -- name: consumers-expired
 -- A pipeline's consumers whose unread events the retention deleted.
+-- With no event left, the first to come is the one after the stream's last.
 SELECT c.name FROM philotes.consumers c
-WHERE c.pipeline_id = :pipeline_id AND c.cursor_seq + 1 < (SELECT min(e.seq) FROM philotes.events e WHERE e.pipeline_id = :pipeline_id)
+WHERE c.pipeline_id = :pipeline_id
+  AND c.cursor_seq + 1 < COALESCE((SELECT min(e.seq) FROM philotes.events e WHERE e.pipeline_id = :pipeline_id),
+                                  (SELECT st.last_seq + 1 FROM philotes.pipeline_streams st WHERE st.pipeline_id = :pipeline_id))
 ORDER BY c.name
 
 -- name: pipeline-engine-status
@@ -240,3 +243,10 @@ SELECT pg_notify('philotes_events', CAST(:pipeline_id AS text) || ' ' || CAST(:l
 
 -- name: events-listen
 LISTEN philotes_events
+
+-- name: events-unlisten
+UNLISTEN philotes_events
+
+-- name: events-listener-probe
+-- Asked of the listening connection every few seconds: one that died without a word fails it.
+SELECT 1

@@ -88,7 +88,7 @@ SELECT p.name AS pipeline_name, c.name, c.cursor_seq, c.last_ack_at,
        GREATEST(COALESCE(s.last_seq, 0), COALESCE(b.last_seq, 0)) - c.cursor_seq AS lag_events,
        extract(epoch FROM now() - (SELECT e.commit_time FROM philotes.events e WHERE e.pipeline_id = c.pipeline_id AND e.seq > c.cursor_seq
                                    ORDER BY e.seq LIMIT 1)) AS lag_seconds,
-       c.cursor_seq + 1 < b.first_seq AS expired
+       c.cursor_seq + 1 < COALESCE(b.first_seq, s.last_seq + 1) AS expired
 FROM philotes.consumers c
 JOIN philotes.pipelines p ON p.id = c.pipeline_id
 LEFT JOIN philotes.pipeline_streams s ON s.pipeline_id = c.pipeline_id

@@ -24,14 +24,17 @@ DELETE FROM philotes.sinks WHERE pipeline_id = :pipeline_id AND name = :name
 SELECT id, state, cursor_seq, secret_key_id, secret_sealed FROM philotes.sinks WHERE pipeline_id = :pipeline_id AND name = :name FOR UPDATE
 
 -- name: sink-pause
+-- The delivering instance records the request in flight, if any, and gives the lease back at its next step.
 UPDATE philotes.sinks SET state = 'paused' WHERE id = :id
 
 -- name: sink-resume
--- Delivered again at once, its attempts counted anew; :cursor_seq moves a sink the retention passed past the gap.
+-- Delivered again at once, its attempts counted anew; :cursor_seq moves a sink the retention passed past the gap, and
+-- a batch fixed before the gap (its first events gone) is fixed anew after it.
 UPDATE philotes.sinks
 SET state = 'active', attempts = 0, next_attempt_at = NULL, cursor_seq = GREATEST(cursor_seq, :cursor_seq),
-    batch_first_seq = CASE WHEN batch_last_seq <= :cursor_seq THEN NULL ELSE batch_first_seq END,
-    batch_last_seq = CASE WHEN batch_last_seq <= :cursor_seq THEN NULL ELSE batch_last_seq END
+    batch_first_seq = CASE WHEN batch_first_seq <= :cursor_seq THEN NULL ELSE batch_first_seq END,
+    batch_last_seq = CASE WHEN batch_first_seq <= :cursor_seq THEN NULL ELSE batch_last_seq END,
+    batch_created_at = CASE WHEN batch_first_seq <= :cursor_seq THEN NULL ELSE batch_created_at END
 WHERE id = :id
 
 -- name: sink-rotate
@@ -45,11 +48,15 @@ WHERE id = :id
 -- Sinks to deliver that no instance delivers (or whose instance let its lease run out): this instance takes them.
 UPDATE philotes.sinks SET lease_owner = :owner, lease_until = now() + make_interval(secs => CAST(:lease_seconds AS double precision))
 WHERE id IN (SELECT id FROM philotes.sinks
-             WHERE state IN ('active', 'retrying') AND (lease_owner IS NULL OR lease_owner = :owner OR lease_until < now())
+             WHERE state IN ('active', 'retrying') AND (lease_owner IS NULL OR lease_until < now())
              ORDER BY created_at
              LIMIT 1000
              FOR UPDATE SKIP LOCKED)
 RETURNING id
+
+-- name: sink-release
+-- A sink's delivery ended on this instance (paused, failed, deleted, the service stopping): another may take it.
+UPDATE philotes.sinks SET lease_owner = NULL, lease_until = NULL WHERE id = :id AND lease_owner = :owner
 
 -- name: sink-renew
 -- The delivering instance renews its lease and reads what it needs; nothing comes back once the sink is paused,
@@ -92,9 +99,11 @@ UPDATE philotes.sinks SET lease_owner = NULL, lease_until = NULL WHERE lease_own
 
 -- name: sinks-expired
 -- A pipeline's sinks whose undelivered events the retention deleted.
+-- With no event left, the first to come is the one after the stream's last.
 SELECT s.id, s.name, s.cursor_seq FROM philotes.sinks s
 WHERE s.pipeline_id = :pipeline_id AND s.state <> 'failed'
-  AND s.cursor_seq + 1 < (SELECT min(e.seq) FROM philotes.events e WHERE e.pipeline_id = :pipeline_id)
+  AND s.cursor_seq + 1 < COALESCE((SELECT min(e.seq) FROM philotes.events e WHERE e.pipeline_id = :pipeline_id),
+                                  (SELECT st.last_seq + 1 FROM philotes.pipeline_streams st WHERE st.pipeline_id = :pipeline_id))
 
 -- name: metrics-sinks
 SELECT p.name AS pipeline_name, s.name, s.state, s.cursor_seq, s.attempts, s.delivered_events,

@@ -125,11 +125,12 @@ public final class Main {
                 new ConnectionTester(connector, statements, s.testTimeout(), s.testConcurrency()),
                 new TableDiscovery(connector, statements, s.testTimeout(), s.discoveryTimeout()));
         EventStore events = new EventStore(database);
-        NewEvents newEvents = new NewEvents(database.dataSource(), statements.sql("events-listen"));
+        NewEvents newEvents = new NewEvents(database.dataSource(), statements.sql("events-listen"), statements.sql("events-unlisten"),
+                                            statements.sql("events-listener-probe"), settings.http().waitingMax(), settings.http().waitingClient());
         ConsumerService consumers = new ConsumerService(new ConsumerRepository(database.client()), events, newEvents);
         SinkRepository sinkRepository = new SinkRepository(database.client());
         SinkService sinks = new SinkService(sinkRepository, events, secrets, s.hostPolicy(), own);
-        SinkDelivery delivery = new SinkDelivery(sinkRepository, events, newEvents, secrets, settings.events().sinkTimeout(),
+        SinkDelivery delivery = new SinkDelivery(sinkRepository, events, newEvents, secrets, s.hostPolicy(), own, settings.events().sinkTimeout(),
                                                  settings.events().sinkRetryMax());
         CdcEngine engine = new CdcEngine(connector, events, statements, database.dataSource(), settings.events().sourceTimeout(),
                                          s.testTimeout());

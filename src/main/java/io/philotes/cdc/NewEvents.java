@@ -6,7 +6,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -33,11 +32,13 @@ public final class NewEvents implements AutoCloseable {
     /* A listening connection is given back to the pool this often, so that the pool can renew it. */
     private static final Duration RENEW = Duration.ofMinutes(10);
     private static final int POLL_MILLIS = 1000;
-    /** Readers that may wait at once on one instance (long polls and event streams); more are turned away with 503. */
-    public static final int MAX_WAITING = 512;
+    /* How often the listening connection is asked whether it still works. */
+    private static final Duration PROBE = Duration.ofSeconds(5);
 
     private final DataSource dataSource;
     private final String listen;
+    private final String unlisten;
+    private final String probeStatement;
     private final Map<UUID, Long> latest = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -46,17 +47,29 @@ public final class NewEvents implements AutoCloseable {
     private volatile boolean listening;
     private volatile boolean closed;
     private volatile Thread loop;
-    private final Semaphore waiting = new Semaphore(MAX_WAITING);
+    private final Semaphore waiting;
+    private final int maxWaiting;
+    private final int maxPerCaller;
+    private final Map<String, Integer> callers = new ConcurrentHashMap<>();
 
     /**
      * Creates the listener; {@link #start()} connects it.
      *
-     * @param dataSource the metadata database
-     * @param listen     the LISTEN statement
+     * @param dataSource   the metadata database
+     * @param listen       the LISTEN statement
+     * @param unlisten     its UNLISTEN
+     * @param probe        a statement that asks the connection whether it still works
+     * @param maxWaiting   readers that may wait at once on this instance (long polls and event streams)
+     * @param maxPerCaller of those, readers of one caller (an API key, or a client address without one)
      */
-    public NewEvents(DataSource dataSource, String listen) {
+    public NewEvents(DataSource dataSource, String listen, String unlisten, String probe, int maxWaiting, int maxPerCaller) {
         this.dataSource = dataSource;
         this.listen = listen;
+        this.unlisten = unlisten;
+        this.probeStatement = probe;
+        this.maxWaiting = maxWaiting;
+        this.maxPerCaller = maxPerCaller;
+        this.waiting = new Semaphore(maxWaiting);
     }
 
     /** Listens in the background until closed, reconnecting after a failure. */
@@ -81,18 +94,44 @@ public final class NewEvents implements AutoCloseable {
     /**
      * A place among the readers that wait: a long poll or an event stream holds one while it is open.
      *
-     * @return the place, to close when done, or empty when {@link #MAX_WAITING} readers wait already
+     * @param caller who waits: an API key's id, or a client address
+     * @return the place, to close when done
+     * @throws Busy when the instance's readers, or this caller's, are at their limit
      */
-    public Optional<Waiter> waiter() {
+    public Waiter waiter(String caller) {
+        int[] mine = {0};
+        callers.compute(caller, (k, n) -> {
+            mine[0] = n == null ? 1 : n + 1;
+            return mine[0];
+        });
+        if (mine[0] > maxPerCaller) {
+            leave(caller);
+            throw new Busy(maxPerCaller + " readers of this caller wait on this instance already (long polls and event streams);"
+                    + " close one, or read without waiting");
+        }
         if (!waiting.tryAcquire()) {
-            return Optional.empty();
+            leave(caller);
+            throw new Busy(maxWaiting + " readers wait on this instance already (long polls and event streams): read again without"
+                    + " waiting, or in a moment");
         }
         AtomicBoolean left = new AtomicBoolean();
-        return Optional.of(() -> {
+        return () -> {
             if (left.compareAndSet(false, true)) {
                 waiting.release();
+                leave(caller);
             }
-        });
+        };
+    }
+
+    private void leave(String caller) {
+        callers.computeIfPresent(caller, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Too many readers wait: the request is answered 503 with what the limit is. */
+    public static final class Busy extends RuntimeException {
+        Busy(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /**
@@ -148,16 +187,23 @@ public final class NewEvents implements AutoCloseable {
         Instant renew = Instant.now().plus(RENEW);
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(true);
+            // A connection that died without a word (a NAT's idle time-out) fails the probe below within this.
+            c.setNetworkTimeout(Runnable::run, (int) PROBE.toMillis() * 2);
             st.execute(listen);
             PGConnection pg = c.unwrap(PGConnection.class);
             listening(true);
+            Instant probe = Instant.now().plus(PROBE);
             while (!closed && Instant.now().isBefore(renew)) {
                 PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
                 if (notifications != null && notifications.length > 0) {
                     heard(notifications);
                 }
+                if (Instant.now().isAfter(probe)) {
+                    st.execute(probeStatement);
+                    probe = Instant.now().plus(PROBE);
+                }
             }
-            st.execute("UNLISTEN *");
+            st.execute(unlisten);
         }
     }
 

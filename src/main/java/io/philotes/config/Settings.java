@@ -73,9 +73,11 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
      * @param trustedProxies the proxies whose X-Forwarded-For names the client
      * @param streamHeartbeat how long an event stream stays silent at most before a heartbeat comment
      * @param streamStall     how long an event stream's client may accept nothing before it is disconnected
+     * @param waitingMax      long polls and event streams open at once on this instance
+     * @param waitingClient   of those, the ones of one API key (or client address without a key)
      */
     public record Http(long bodyLimit, int rateLimit, int rateBurst, List<String> corsOrigins, TrustedProxies trustedProxies,
-                       Duration streamHeartbeat, Duration streamStall) {
+                       Duration streamHeartbeat, Duration streamStall, int waitingMax, int waitingClient) {
     }
 
     /**
@@ -206,7 +208,9 @@ public record Settings(Server server, Http http, Db db, Path dataDir, Sources so
                 r.list("http.cors.origins"),
                 TrustedProxies.parse(r.string("http.trusted.proxies"), "http.trusted.proxies (HTTP_TRUSTED_PROXIES)", problems),
                 r.duration("http.stream.heartbeat", Duration.ofMillis(100), Duration.ofMinutes(10)),
-                r.duration("http.stream.stall", Duration.ofSeconds(1), Duration.ofHours(1)));
+                r.duration("http.stream.stall", Duration.ofSeconds(1), Duration.ofHours(1)),
+                r.integer("http.waiting.max", 1, 100_000),
+                r.integer("http.waiting.client", 1, 100_000));
         Db db = new Db(
                 r.string("db.url").trim(),
                 r.string("db.username"),

@@ -53,7 +53,7 @@ public final class ConsumerHandler {
     public ApiResponse events(ApiRequest req) {
         int limit = (int) req.number("limit", 1, MAX_EVENTS, DEFAULT_EVENTS);
         Duration wait = req.query("wait").map(ConsumerHandler::wait).orElse(Duration.ZERO);
-        ConsumerService.Delivery d = service.next(req.pathId("id"), name(req), limit, wait);
+        ConsumerService.Delivery d = service.next(req.pathId("id"), name(req), limit, wait, req.caller());
         JsonObjectBuilder b = JsonText.object();
         if (d.batchId() != null) {
             b.add("batch_id", d.batchId().toString()).add("deliveries", d.deliveries()).add("ack_deadline", d.ackDeadline().toString());

@@ -131,12 +131,13 @@ public final class ConsumerService {
      * The next batch: one whose visibility timeout passed unacknowledged, else the events after the last one
      * handed out. With a wait, an empty answer waits for the next event stored (or a batch due again).
      */
-    Delivery next(UUID pipelineId, String name, int limit, Duration wait) {
+    Delivery next(UUID pipelineId, String name, int limit, Duration wait, String caller) {
         Instant until = Instant.now().plus(wait);
-        Optional<NewEvents.Waiter> place = wait.isZero() ? Optional.empty() : newEvents.waiter();
-        if (!wait.isZero() && place.isEmpty()) {
-            throw new ApiException(ProblemType.SERVICE_UNAVAILABLE, NewEvents.MAX_WAITING + " readers wait on this instance already: read"
-                    + " again without wait, or in a moment", List.of(), Map.of("Retry-After", "1"));
+        Optional<NewEvents.Waiter> place;
+        try {
+            place = wait.isZero() ? Optional.empty() : Optional.of(newEvents.waiter(caller));
+        } catch (NewEvents.Busy e) {
+            throw busy(e);
         }
         try {
             while (true) {
@@ -271,6 +272,16 @@ public final class ConsumerService {
                 + cursor + ", but events " + (cursor + 1) + " to " + (bounds.firstSeq() - 1) + " were deleted by events.retention.max before"
                 + " it read them; the oldest available is seq " + bounds.firstSeq() + ". To read on, knowing that those events are gone,"
                 + " acknowledge {\"up_to_seq\": " + (bounds.firstSeq() - 1) + "}");
+    }
+
+    /**
+     * The answer to a reader turned away because too many wait.
+     *
+     * @param e the limit that was reached
+     * @return 503 with Retry-After
+     */
+    public static ApiException busy(NewEvents.Busy e) {
+        return new ApiException(ProblemType.SERVICE_UNAVAILABLE, e.getMessage(), List.of(), Map.of("Retry-After", "1"));
     }
 
     private static ApiException unprocessable(String field, String message) {

@@ -97,6 +97,13 @@ public interface ApiRequest {
     JsonObject optionalBody();
 
     /**
+     * Who sent the request, for limits per caller.
+     *
+     * @return the id of its API key, or its client's address when it carried none (access control off)
+     */
+    String caller();
+
+    /**
      * The version a write is conditional on ({@code If-Match}).
      *
      * @return the version, empty without a condition

@@ -148,6 +148,33 @@ public final class ApiRoutes implements HttpService {
         }
     }
 
+    /**
+     * Whether the request's key still holds a permission: a long response (an event stream) asks from time to time,
+     * so that a key revoked or expired while it lasts stops getting data.
+     *
+     * @param req        the request
+     * @param permission the route's permission
+     * @return why it no longer does, or empty
+     */
+    public static Optional<Denial> recheck(ServerRequest req, Permission permission) {
+        Authentication authentication = req.context().get(Credentials.class).map(Credentials::recheck).orElse(Denial.missing());
+        return switch (authentication) {
+            case Denial d -> Optional.of(d);
+            case Principal p -> p.denial(permission, () -> RequestIds.path(req, "id"));
+        };
+    }
+
+    /**
+     * Who sent a request, for limits per caller.
+     *
+     * @param req the request
+     * @return the id of its API key, or its peer's address when it carried none (access control off)
+     */
+    public static String caller(ServerRequest req) {
+        return req.context().get(Credentials.class).flatMap(Credentials::checked).map(Principal::keyId)
+                .orElseGet(() -> "address " + req.remotePeer().host());
+    }
+
     /* Marks the request for the audit log, with the resource it is about: a mapping's id, else the path's id. */
     private static void audited(ServerRequest req) {
         Parameters parameters = req.path().pathParameters();
@@ -232,6 +259,11 @@ public final class ApiRoutes implements HttpService {
         @Override
         public JsonObject body() {
             return json.readObject(req);
+        }
+
+        @Override
+        public String caller() {
+            return ApiRoutes.caller(req);
         }
 
         @Override

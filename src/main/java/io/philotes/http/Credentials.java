@@ -41,6 +41,12 @@ final class Credentials {
         return result;
     }
 
+    /* Checks the key again (a long response asks while it lasts: the key may have been revoked or have expired since). */
+    Authentication recheck() {
+        result = check.get();
+        return result;
+    }
+
     /* The principal when it is known without a look-up: checked already, or recently on this instance. */
     Optional<Principal> known() {
         if (result != null) {

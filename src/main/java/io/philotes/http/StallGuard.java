@@ -8,12 +8,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * Ends blocking I/O with a peer that stopped moving: a stream's client that accepts no data, a webhook receiver that
  * drips its answer. The thread marks each blocking call; one still blocked after the stall limit is interrupted, which
  * closes its socket (a virtual thread blocked on a socket or channel closes it when interrupted), so such a peer holds
- * no thread and no memory for long.
+ * no thread and no memory for long. Only the call that stalled is interrupted, and its interrupt is taken back when
+ * it returns: nothing the thread does afterwards (a statement on a pooled connection) sees it.
  */
 public final class StallGuard implements AutoCloseable {
     private final Duration stall;
-    private final Map<Thread, Long> blocked = new ConcurrentHashMap<>();
+    private final Map<Thread, Call> blocked = new ConcurrentHashMap<>();
     private final Thread loop;
+
+    /* One watched call; cut once the guard interrupted it. */
+    private static final class Call {
+        final long since = System.nanoTime();
+        volatile boolean cut;
+    }
 
     /**
      * Starts watching.
@@ -31,12 +38,15 @@ public final class StallGuard implements AutoCloseable {
                     return;
                 }
                 long now = System.nanoTime();
-                blocked.forEach((thread, since) -> {
-                    if (now - since > stall.toNanos()) {
-                        // Interrupted only while the entry is there: the caller removes it before anything else.
-                        blocked.computeIfPresent(thread, (t, s) -> {
-                            t.interrupt();
-                            return s;
+                blocked.forEach((thread, call) -> {
+                    if (now - call.since > stall.toNanos()) {
+                        // Only that very call, while it is still registered: the caller removes it before anything else.
+                        blocked.computeIfPresent(thread, (t, current) -> {
+                            if (current == call && !call.cut) {
+                                call.cut = true;
+                                t.interrupt();
+                            }
+                            return current;
                         });
                     }
                 });
@@ -64,22 +74,33 @@ public final class StallGuard implements AutoCloseable {
      */
     public <E extends Exception> boolean run(Io<E> io) throws E {
         Thread self = Thread.currentThread();
-        blocked.put(self, System.nanoTime());
+        Call call = new Call();
+        blocked.put(self, call);
+        boolean cut = true;
         try {
             io.run();
+            cut = false;
         } catch (Exception e) {
-            if (stalled(self)) {
-                return false;
+            if (!end(self, call)) {
+                throw e;
             }
-            throw e;
+            return false;
+        } finally {
+            if (!cut || blocked.get(self) == call) {
+                cut = end(self, call);
+            }
         }
-        return !stalled(self);
+        return !cut;
     }
 
-    /* Ends the watch of this call; true when the guard interrupted it (the interrupt is taken back). */
-    private boolean stalled(Thread self) {
-        blocked.computeIfPresent(self, (t, s) -> null);
-        return Thread.interrupted();
+    /* Ends the watch of a call; true when the guard cut it (its interrupt is taken back). */
+    private boolean end(Thread self, Call call) {
+        blocked.remove(self, call);
+        if (call.cut) {
+            Thread.interrupted();
+            return true;
+        }
+        return false;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.helidon.http.HeaderName;
@@ -16,6 +17,8 @@ import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.philotes.auth.Denial;
+import io.philotes.auth.Permission;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.NewEvents;
 import io.philotes.core.ApiException;
@@ -23,6 +26,7 @@ import io.philotes.core.Durations;
 import io.philotes.core.FieldError;
 import io.philotes.core.JsonText;
 import io.philotes.core.ProblemType;
+import io.philotes.http.ApiRoutes;
 import io.philotes.http.RequestIds;
 import io.philotes.http.StallGuard;
 
@@ -33,7 +37,8 @@ import io.philotes.http.StallGuard;
  * {@code http.stream.heartbeat} without events. The stream holds one small page of events at a time and waits for
  * the client to accept it, so a slow client slows only its own stream; one that accepts nothing for
  * {@code http.stream.stall} is disconnected. Events the retention deletes before the client read them end the
- * stream with an {@code expired} event saying which.
+ * stream with an {@code expired} event saying which; the key is checked again before every page and heartbeat, and
+ * one revoked or expired meanwhile ends it with an {@code end} event.
  */
 public final class EventStreamHandler {
     private static final System.Logger LOG = System.getLogger(EventStreamHandler.class.getName());
@@ -72,15 +77,18 @@ public final class EventStreamHandler {
         long after = position(req);
         // Before the stream begins, an unknown pipeline is 404 and a position the retention passed is 410.
         List<EventStore.StoredEvent> first = service.events(id, after, PAGE_EVENTS, PAGE_BYTES).events();
-        NewEvents.Waiter place = newEvents.waiter().orElseThrow(() -> new ApiException(ProblemType.SERVICE_UNAVAILABLE,
-                NewEvents.MAX_WAITING + " readers wait on this instance already (event streams and long polls): connect again in a moment",
-                List.of(), Map.of("Retry-After", "1")));
+        NewEvents.Waiter place;
+        try {
+            place = newEvents.waiter(ApiRoutes.caller(req));
+        } catch (NewEvents.Busy e) {
+            throw new ApiException(ProblemType.SERVICE_UNAVAILABLE, e.getMessage(), List.of(), Map.of("Retry-After", "1"));
+        }
         try (place) {
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             res.header(ACCEL_BUFFERING, "no");
             try (OutputStream out = res.outputStream()) {
-                send(id, after, first, out);
+                send(req, id, after, first, out);
             } catch (IOException | UncheckedIOException | CloseConnectionException e) {
                 // The client went away.
                 LOG.log(System.Logger.Level.DEBUG, "Event stream of pipeline {0} ended: {1}", id, e.getMessage());
@@ -88,7 +96,7 @@ public final class EventStreamHandler {
         }
     }
 
-    private void send(UUID id, long after, List<EventStore.StoredEvent> first, OutputStream out) throws IOException {
+    private void send(ServerRequest req, UUID id, long after, List<EventStore.StoredEvent> first, OutputStream out) throws IOException {
         long at = after;
         int limit = PAGE_EVENTS;
         List<EventStore.StoredEvent> page = first;
@@ -98,6 +106,9 @@ public final class EventStreamHandler {
         }
         while (true) {
             if (!page.isEmpty()) {
+                if (revoked(req, out)) {
+                    return;
+                }
                 if (page.getFirst().seq() > at + 1) {
                     expired(id, at, page.getFirst().seq(), out);
                     return;
@@ -119,9 +130,10 @@ public final class EventStreamHandler {
             if (newEvents.closed()) {
                 return;
             }
+
             Instant beat = quietSince.plus(heartbeat);
             if (!Instant.now().isBefore(beat)) {
-                if (!write(out, HEARTBEAT)) {
+                if (revoked(req, out) || !write(out, HEARTBEAT)) {
                     return;
                 }
                 quietSince = Instant.now();
@@ -141,6 +153,19 @@ public final class EventStreamHandler {
         }
     }
 
+    /*
+     * The key is checked again before every page and heartbeat (the service's key cache answers, so it costs no query
+     * while the key is valid): a key revoked or expired while the stream is open gets no more events.
+     */
+    private boolean revoked(ServerRequest req, OutputStream out) throws IOException {
+        Optional<Denial> denied = ApiRoutes.recheck(req, Permission.EVENTS_READ);
+        if (denied.isPresent()) {
+            end(out, "end", "The stream's key no longer may read these events: " + denied.get().detail());
+            return true;
+        }
+        return false;
+    }
+
     /* Writes and flushes under the stall guard; false when the client accepted nothing for too long. */
     private boolean write(OutputStream out, byte[] bytes) throws IOException {
         boolean written = guard.run(() -> {
@@ -155,11 +180,16 @@ public final class EventStreamHandler {
     }
 
     private void expired(UUID id, long at, long firstSeq, OutputStream out) throws IOException {
-        StringBuilder data = new StringBuilder("event: expired\ndata: {\"detail\":");
-        JsonText.quote(data, "Events " + (at + 1) + " to " + (firstSeq - 1) + " of pipeline " + id + " were deleted by the retention before"
+        end(out, "expired", "Events " + (at + 1) + " to " + (firstSeq - 1) + " of pipeline " + id + " were deleted by the retention before"
                 + " this stream sent them; the oldest available is seq " + firstSeq + ": connect again with after=" + (firstSeq - 1)
                 + ", knowing that those events are gone");
-        data.append(",\"first_seq\":").append(firstSeq).append("}\n\n");
+    }
+
+    /* The last message of a stream the service ends: an event of its own name, with what happened. */
+    private void end(OutputStream out, String event, String detail) throws IOException {
+        StringBuilder data = new StringBuilder("event: ").append(event).append("\ndata: {\"detail\":");
+        JsonText.quote(data, detail);
+        data.append("}\n\n");
         write(out, data.toString().getBytes(StandardCharsets.UTF_8));
     }
 

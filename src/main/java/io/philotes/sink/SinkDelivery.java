@@ -14,6 +14,8 @@ import io.philotes.cdc.NewEvents;
 import io.philotes.crypto.SecretBox;
 import io.philotes.db.DatabaseErrors;
 import io.philotes.http.StallGuard;
+import io.philotes.net.HostPolicy;
+import io.philotes.net.OwnEndpoints;
 
 /**
  * Delivers the webhook sinks. Each instance takes the sinks no instance holds (a lease in the sink's row, renewed by
@@ -53,15 +55,17 @@ public final class SinkDelivery implements AutoCloseable {
      * @param events     the event store
      * @param newEvents  wakes sinks when their pipeline stored events
      * @param secrets    opens the sinks' secrets and headers
+     * @param policy     where a sink may deliver, checked before every request
+     * @param own        this service's endpoints, never delivered to
      * @param timeout    bound on one request (sinks.timeout)
      * @param retryMax   the longest wait between two attempts (sinks.retry.max)
      */
-    public SinkDelivery(SinkRepository repository, EventStore events, NewEvents newEvents, SecretBox secrets, Duration timeout,
-                        Duration retryMax) {
+    public SinkDelivery(SinkRepository repository, EventStore events, NewEvents newEvents, SecretBox secrets, HostPolicy policy,
+                        OwnEndpoints own, Duration timeout, Duration retryMax) {
         this.repository = repository;
         this.events = events;
         this.newEvents = newEvents;
-        this.sender = new WebhookSender(timeout, secrets, answers);
+        this.sender = new WebhookSender(timeout, secrets, answers, new UrlPolicy(policy, own));
         this.retryMax = retryMax;
         Duration longest = timeout.plus(ANSWER_STALL).plusSeconds(10);
         this.lease = longest.compareTo(MIN_LEASE) > 0 ? longest : MIN_LEASE;
@@ -94,12 +98,19 @@ public final class SinkDelivery implements AutoCloseable {
                     }
                     step(held.get());
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Delivering webhook sink {0} failed (retried): {1}", id, DatabaseErrors.message(e));
+                    // A database failure says why; anything else only its kind (a message might quote a secret).
+                    LOG.log(System.Logger.Level.WARNING, "Delivering webhook sink {0} failed (retried): {1}", id,
+                            DatabaseErrors.driverException(e).isPresent() ? DatabaseErrors.message(e) : e.getClass().getName());
                     pause(LOOK);
                 }
             }
         } finally {
             workers.remove(id);
+            try {
+                repository.release(id, owner);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Giving back the lease of sink {0} failed; it runs out by itself", id);
+            }
         }
     }
 
@@ -136,7 +147,8 @@ public final class SinkDelivery implements AutoCloseable {
             first = s.batchFirst();
             last = s.batchLast();
             created = s.batchCreatedAt();
-            batch = events.after(s.pipelineId(), first - 1, (int) Math.min(Integer.MAX_VALUE, last - first + 1), Long.MAX_VALUE);
+            batch = events.after(s.pipelineId(), first - 1, (int) Math.min(Integer.MAX_VALUE, last - first + 1), Long.MAX_VALUE).stream()
+                    .filter(e -> e.seq() <= last).toList();
             if (batch.isEmpty() || batch.getFirst().seq() != first) {
                 expired(s, batch.isEmpty() ? last + 1 : batch.getFirst().seq());
                 return;
@@ -170,6 +182,10 @@ public final class SinkDelivery implements AutoCloseable {
     }
 
     private void await(SinkRepository.Delivering s, long mark) {
+        if (newEvents.closed()) {
+            pause(LOOK); // the service stops: nothing wakes the sink any more, and it must not spin
+            return;
+        }
         try {
             newEvents.await(s.pipelineId(), s.cursor(), mark, Instant.now().plus(IDLE));
         } catch (InterruptedException e) {

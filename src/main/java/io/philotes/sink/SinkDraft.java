@@ -101,9 +101,9 @@ record SinkDraft(String name, URI url, int batchSize, Map<String, String> header
             } else if (RESERVED.contains(lower) || lower.startsWith("webhook-")) {
                 r.error("headers", "may not set " + header + ": the sink sets it itself");
             } else if (!(e.getValue() instanceof JsonString s) || s.getString().length() > 4096
-                       || s.getString().chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                       || s.getString().chars().anyMatch(c -> (c < 0x20 && c != '\t') || c > 0x7e)) {
                 // The value is never quoted back: it may be a credential.
-                r.error("headers", "has a value for " + header + " that is not a string of at most 4096 characters without control characters");
+                r.error("headers", "has a value for " + header + " that is not a string of at most 4096 printable ASCII characters");
             } else {
                 headers.put(header, s.getString());
             }

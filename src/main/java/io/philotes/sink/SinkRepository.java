@@ -85,7 +85,7 @@ public final class SinkRepository {
                                                           "until", OffsetDateTime.ofInstant(previousUntil, ZoneOffset.UTC))).execute();
     }
 
-    /* Takes the sinks no instance delivers; returns every sink this instance holds now. */
+    /* Takes the sinks no instance delivers (or whose instance let its lease run out). */
     List<UUID> claim(UUID owner, Duration lease) {
         try (var rows = db.execute().createNamedQuery("sinks-claim").addParam("owner", owner).addParam("lease_seconds", lease.toSeconds())
                 .execute()) {
@@ -120,6 +120,10 @@ public final class SinkRepository {
 
     void fail(UUID id, String error) {
         db.execute().createNamedUpdate("sink-fail").addParam("id", id).addParam("error", error).execute();
+    }
+
+    void release(UUID id, UUID owner) {
+        db.execute().createNamedUpdate("sink-release").addParam("id", id).addParam("owner", owner).execute();
     }
 
     void release(UUID owner) {

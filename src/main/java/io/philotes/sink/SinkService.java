@@ -1,13 +1,9 @@
 package io.philotes.sink;
 
-import java.net.InetAddress;
-import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 import io.philotes.cdc.EventStore;
@@ -33,15 +29,13 @@ public final class SinkService {
     private final SinkRepository repository;
     private final EventStore events;
     private final SecretBox secrets;
-    private final HostPolicy policy;
-    private final OwnEndpoints own;
+    private final UrlPolicy urls;
 
     public SinkService(SinkRepository repository, EventStore events, SecretBox secrets, HostPolicy policy, OwnEndpoints own) {
         this.repository = repository;
         this.events = events;
         this.secrets = secrets;
-        this.policy = policy;
-        this.own = own;
+        this.urls = new UrlPolicy(policy, own);
     }
 
     /**
@@ -64,7 +58,7 @@ public final class SinkService {
         if (repository.count(pipelineId) >= MAX_SINKS) {
             throw ApiException.conflict("Pipeline " + pipelineId + " has " + MAX_SINKS + " sinks, the most it may have; delete one first");
         }
-        refusal(d.url()).ifPresent(reason -> {
+        urls.refusal(d.url()).ifPresent(reason -> {
             throw new ApiException(ProblemType.UNPROCESSABLE_CONTENT, "1 field cannot be used: url", List.of(new FieldError("url", reason)),
                                    Map.of());
         });
@@ -159,29 +153,6 @@ public final class SinkService {
         });
         View v = get(pipelineId, name);
         return new View(v.sink(), v.bounds(), secret);
-    }
-
-    /**
-     * Why a URL may not be delivered to: the host policy of sources (no link-local or cloud-metadata address, the
-     * operator's allow and deny lists), and never this service's own endpoints.
-     *
-     * @param url the URL
-     * @return the reason, or empty when it may
-     */
-    Optional<String> refusal(URI url) {
-        String host = url.getHost();
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        try {
-            InetAddress address = policy.check(host);
-            int port = url.getPort() >= 0 ? url.getPort() : url.getScheme().equalsIgnoreCase("https") ? 443 : 80;
-            return own.refusal(address, port, "");
-        } catch (HostPolicy.HostDeniedException e) {
-            return Optional.of(e.getMessage());
-        } catch (UnknownHostException e) {
-            return Optional.of("host " + host + " does not resolve");
-        }
     }
 
     private ApiException notFound(UUID pipelineId, String name) {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 
 import io.philotes.cdc.EventStore;
@@ -27,7 +28,8 @@ import jakarta.json.JsonString;
 
 /**
  * Sends one batch of a sink as the Standard Webhooks specification says: a JSON body, {@code webhook-id} (the same on
- * every retry of the batch), {@code webhook-timestamp} (of this attempt) and {@code webhook-signature}. Redirects are
+ * every retry of the batch), {@code webhook-timestamp} (of this attempt) and {@code webhook-signature}, once the URL
+ * passed the host policy again (a name may resolve elsewhere since the sink was made). Redirects are
  * never followed, the request is bounded by {@code sinks.timeout}, and of the answer's body at most 64 KiB is read,
  * within 5 s; nothing of it is kept (an echo of the request's headers would carry the sink's credentials).
  */
@@ -38,11 +40,13 @@ final class WebhookSender {
     private final Duration timeout;
     private final SecretBox secrets;
     private final StallGuard answers;
+    private final UrlPolicy urls;
 
-    WebhookSender(Duration timeout, SecretBox secrets, StallGuard answers) {
+    WebhookSender(Duration timeout, SecretBox secrets, StallGuard answers, UrlPolicy urls) {
         this.timeout = timeout;
         this.secrets = secrets;
         this.answers = answers;
+        this.urls = urls;
         this.client = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
@@ -94,31 +98,21 @@ final class WebhookSender {
     }
 
     Outcome send(SinkRepository.Delivering sink, long first, long last, Instant created, List<EventStore.StoredEvent> batch) {
-        byte[] body = body(sink, created, batch);
-        String id = webhookId(sink, first, last);
-        long timestamp = Instant.now().getEpochSecond();
-        List<String> signing = new ArrayList<>();
-        signing.add(secrets.open(sink.secret(), Signing.binding("secret", sink.id(), sink.url())));
-        if (sink.previous() != null && sink.previousUntil() != null) {
-            signing.add(secrets.open(sink.previous(), Signing.binding("secret", sink.id(), sink.url())));
+        Optional<String> refused = urls.refusal(URI.create(sink.url()));
+        if (refused.isPresent()) {
+            return Outcome.failed("not sent: " + refused.get());
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(sink.url()))
-                .timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "Philotes-Webhooks/1")
-                .header("webhook-id", id)
-                .header("webhook-timestamp", String.valueOf(timestamp))
-                .header("webhook-signature", Signing.signature(signing, id, timestamp, body));
-        if (sink.headers() != null) {
-            try (var reader = JSON.createReader(new StringReader(secrets.open(sink.headers(), Signing.binding("headers", sink.id(), sink.url()))))) {
-                JsonObject headers = reader.readObject();
-                headers.forEach((name, value) -> request.header(name, ((JsonString) value).getString()));
-            }
+        HttpRequest request;
+        try {
+            request = request(sink, first, last, created, batch);
+        } catch (RuntimeException e) {
+            // Never the exception's message: it may quote a header's value or a secret.
+            return Outcome.failed("the request could not be made (" + e.getClass().getSimpleName() + "): check the sink's secret and"
+                    + " headers, or create it again");
         }
         HttpResponse<InputStream> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpTimeoutException e) {
             return Outcome.failed("no answer within " + timeout.toSeconds() + " s (sinks.timeout)");
         } catch (ConnectException e) {
@@ -142,6 +136,33 @@ final class WebhookSender {
                     + " address");
         }
         return Outcome.failed("the endpoint answered " + status);
+    }
+
+    /* The request of one attempt: body, Standard Webhooks headers, the sink's own headers. */
+    private HttpRequest request(SinkRepository.Delivering sink, long first, long last, Instant created, List<EventStore.StoredEvent> batch) {
+        byte[] body = body(sink, created, batch);
+        String id = webhookId(sink, first, last);
+        long timestamp = Instant.now().getEpochSecond();
+        List<String> signing = new ArrayList<>();
+        signing.add(secrets.open(sink.secret(), Signing.binding("secret", sink.id(), sink.url())));
+        if (sink.previous() != null && sink.previousUntil() != null) {
+            signing.add(secrets.open(sink.previous(), Signing.binding("secret", sink.id(), sink.url())));
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(sink.url()))
+                .timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "Philotes-Webhooks/1")
+                .header("webhook-id", id)
+                .header("webhook-timestamp", String.valueOf(timestamp))
+                .header("webhook-signature", Signing.signature(signing, id, timestamp, body));
+        if (sink.headers() != null) {
+            try (var reader = JSON.createReader(new StringReader(secrets.open(sink.headers(), Signing.binding("headers", sink.id(), sink.url()))))) {
+                JsonObject headers = reader.readObject();
+                headers.forEach((name, value) -> request.header(name, ((JsonString) value).getString()));
+            }
+        }
+        return request.build();
     }
 
     /* Reads at most 64 KiB of an answer within the stall limit, so that the connection may be used again; drops the rest. */

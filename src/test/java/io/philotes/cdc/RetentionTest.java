@@ -114,6 +114,37 @@ class RetentionTest {
         awaitFirstSeq(path, 401);
     }
 
+    @Test
+    void readersAreToldEvenWhenTheHardCapDeletedEveryEventOfTheirPipeline() throws Exception {
+        String source = api.post("/api/v1/sources", SourceJson.named("emptied-source", 5432).toString()).json().getJsonObject("source")
+                .getString("id");
+        String id = api.post("/api/v1/pipelines", "{\"name\":\"emptied\",\"source_id\":\"" + source + "\"}").json()
+                .getJsonObject("pipeline").getString("id");
+        String path = "/api/v1/pipelines/" + id;
+        assertThat(api.post(path + "/consumers", "{\"name\":\"late\"}").status(), is(201));
+        assertThat(api.post(path + "/sinks", "{\"name\":\"late\",\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/\"}").status(), is(201));
+        assertThat(api.post(path + "/sinks/late/pause", "").status(), is(200));
+        // A quiet pipeline: its 10 events, all three days old, are the last it stored.
+        try (Connection c = app.database().connect(); Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO philotes.pipeline_streams (pipeline_id, slot_name, publication_name, slot_created, publication_created,"
+                    + " start_lsn, last_seq) VALUES ('" + id + "', 'gone', 'gone', false, false, '0/1', 10)");
+            st.executeUpdate("INSERT INTO philotes.events (pipeline_id, seq, lsn, commit_lsn, commit_time, schema_name, table_name, op, stored_at)"
+                    + " SELECT '" + id + "', g, '0/1', '0/1', now(), 'public', 't', 'truncate', now() - interval '3 days'"
+                    + " FROM generate_series(1, 10) g");
+        }
+        awaitFirstSeq(path, 11);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!api.get(path + "/sinks/late").json().getJsonObject("sink").getString("state").equals("failed")
+               && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        JsonObject sink = api.get(path + "/sinks/late").json().getJsonObject("sink");
+        assertThat(sink.getString("state"), is("failed"));
+        assertThat(sink.getString("last_error"), containsString("deleted by events.retention.max (1d)"));
+        assertThat(api.get("/metrics").body(), containsString("philotes_consumer_expired{consumer=\"late\",pipeline=\"emptied\"} 1.0"));
+        assertThat(api.get(path + "/consumers/late/events").status(), is(410));
+    }
+
     private static void awaitFirstSeq(String path, int firstSeq) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 10_000;
         int first;

@@ -19,6 +19,7 @@ import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
+import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
 /** Server-sent events of a pipeline against a real source: order, resumption by Last-Event-ID, heartbeats, slow clients. */
-@PhilotesTest(config = {"http.stream.heartbeat=300ms", "http.stream.stall=2s"})
+@PhilotesTest(config = {"http.stream.heartbeat=300ms", "http.stream.stall=2s", "http.waiting.client=4"})
 class EventStreamTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final LogCapture LOGS = LogCapture.start();
@@ -112,6 +113,42 @@ class EventStreamTest {
         }
         assertThat(got, is(expected));
         assertThat(got.getLast(), is(lastSeq()));
+    }
+
+    @Test
+    void aKeyRevokedWhileItsStreamIsOpenGetsNoMoreEventsAndOneKeyCannotTakeEveryPlace() throws Exception {
+        String pipelineId = path.substring(path.lastIndexOf('/') + 1);
+        JsonObject created = api.post("/api/v1/keys", "{\"name\":\"streamer\",\"role\":\"consumer\",\"pipeline_ids\":[\"" + pipelineId + "\"]}")
+                .json().getJsonObject("key");
+        String key = created.getString("secret");
+        long before = lastSeq();
+        List<EventStreamClient> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                streams.add(new EventStreamClient(app.port(), path + "/events/stream?after=" + before, key));
+            }
+            // A fifth stream of that key is turned away; another key still gets one.
+            try (EventStreamClient fifth = new EventStreamClient(app.port(), path + "/events/stream?after=" + before, key)) {
+                assertThat(fifth.status(), is(503));
+                assertThat(fifth.problem().getString("detail"), containsString("4 readers of this caller"));
+            }
+            try (EventStreamClient admin = open("?after=" + before)) {
+                assertThat(admin.status(), is(200));
+            }
+            server.execute(db, "INSERT INTO public.items VALUES (7001, 'before the revocation')");
+            assertThat(take(streams.getFirst(), 1), is(List.of(before + 1)));
+            assertThat(api.delete("/api/v1/keys/" + created.getString("id")).status(), is(204));
+            server.execute(db, "INSERT INTO public.items VALUES (7002, 'after the revocation')");
+            EventStreamClient.Message last;
+            do {
+                last = streams.getFirst().next(WAIT);
+            } while (last != null && last.comment() != null);
+            assertThat(last.toString(), last.event(), is("end"));
+            assertThat(last.json().getString("detail"), containsString("no longer may read"));
+            assertThat(streams.getFirst().ended(Duration.ofSeconds(5)), is(true));
+        } finally {
+            streams.forEach(EventStreamClient::close);
+        }
     }
 
     @Test

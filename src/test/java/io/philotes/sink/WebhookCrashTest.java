@@ -2,6 +2,8 @@ package io.philotes.sink;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,12 +12,15 @@ import java.util.Map;
 import io.philotes.support.ApiClient;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.ServiceProcess;
+import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestPostgres;
 import io.philotes.support.WebhookReceiver;
+import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
@@ -76,6 +81,43 @@ class WebhookCrashTest {
         } finally {
             service.kill();
             server.dropPipelineSlots();
+        }
+    }
+
+    @Test
+    void aSinkWhoseAddressTheHostPolicyRefusesNowSendsNothingAndSaysWhy() throws Exception {
+        TestPostgres.Coordinates metadata = TestPostgres.freshDatabase();
+        Path log = Files.createTempFile("philotes-webhook-policy", ".log");
+        ServiceProcess service = new ServiceProcess(metadata, ServiceProcess.freePort(), log);
+        service.start();
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            ApiClient api = new ApiClient(service.port());
+            String source = api.post("/api/v1/sources", SourceJson.named("policy-source", 5432).toString()).json().getJsonObject("source")
+                    .getString("id");
+            String path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines", "{\"name\":\"policy\",\"source_id\":\"" + source + "\"}").json()
+                    .getJsonObject("pipeline").getString("id");
+            assertThat(api.post(path + "/sinks", "{\"name\":\"hooks\",\"type\":\"webhook\",\"url\":\"" + receiver.url() + "\"}").status(),
+                       is(201));
+            // The address was allowed when the sink was made; the operator denies it now (as a name that resolves
+            // elsewhere later would be).
+            service.kill();
+            service.start(Map.of("SOURCES_HOSTS_DENY", "127.0.0.0/8"));
+            try (Connection c = metadata.connect(); Statement st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO philotes.events (pipeline_id, seq, lsn, commit_lsn, commit_time, schema_name, table_name, op)"
+                        + " SELECT '" + path.substring(path.lastIndexOf('/') + 1) + "', g, '0/1', '0/1', now(), 'public', 't', 'truncate'"
+                        + " FROM generate_series(1, 3) g");
+            }
+            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            JsonObject sink;
+            do {
+                Thread.sleep(100);
+                sink = api.get(path + "/sinks/hooks").json().getJsonObject("sink");
+            } while (!sink.containsKey("last_error") && System.currentTimeMillis() < deadline);
+            assertThat(sink.getString("last_error"), containsString("not sent: address 127.0.0.1 is denied by the host policy (rule 127.0.0.0/8)"));
+            assertThat(sink.getString("state"), is("retrying"));
+            assertThat(receiver.received().size(), is(0));
+        } finally {
+            service.kill();
         }
     }
 }

@@ -55,6 +55,17 @@ public final class ServiceProcess {
      * @throws InterruptedException when interrupted
      */
     public void start() throws IOException, InterruptedException {
+        start(Map.of());
+    }
+
+    /**
+     * Starts the process with more environment (configuration) and waits until it is ready.
+     *
+     * @param environment variables to add, e.g. SOURCES_HOSTS_DENY
+     * @throws IOException          when it cannot be launched
+     * @throws InterruptedException when interrupted
+     */
+    public void start(Map<String, String> environment) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.philotes.Main")
                 .redirectErrorStream(true)
@@ -63,6 +74,7 @@ public final class ServiceProcess {
                 metadata.password(), "SERVER_PORT", String.valueOf(port), "SERVER_HOST", "127.0.0.1", "HTTP_RATE_LIMIT", "0",
                 "SECRETS_KEYS", TestApp.TEST_KEY, "DATA_DIR", TestPostgres.tempDir("philotes-process").toString(),
                 "AUTH_BOOTSTRAP_KEY", TestApp.ADMIN_KEY));
+        pb.environment().putAll(environment);
         process = pb.start();
         ApiClient probe = new ApiClient(port, false);
         long deadline = System.currentTimeMillis() + WAIT_MILLIS;

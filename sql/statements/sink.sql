@@ -113,3 +113,14 @@ FROM philotes.sinks s
 JOIN philotes.pipelines p ON p.id = s.pipeline_id
 LEFT JOIN philotes.pipeline_streams st ON st.pipeline_id = s.pipeline_id
 ORDER BY p.name, s.name
+
+-- name: sink-sealed-all
+-- Every sink's sealed values with the URL they are bound to, for reencrypt-secrets.
+SELECT id, url, secret_key_id, secret_sealed, headers_key_id, headers_sealed, previous_key_id, previous_sealed FROM philotes.sinks ORDER BY id
+
+-- name: sink-reseal
+-- Only if the row still holds the secret that was read: a rotation meanwhile wins.
+UPDATE philotes.sinks
+SET secret_key_id = :secret_key_id, secret_sealed = :secret_sealed, headers_key_id = :headers_key_id, headers_sealed = :headers_sealed,
+    previous_key_id = :previous_key_id, previous_sealed = :previous_sealed
+WHERE id = :id AND secret_sealed = :read_secret_sealed

@@ -12,6 +12,8 @@ import io.philotes.db.Database;
 import io.philotes.db.EmbeddedDatabase;
 import io.philotes.db.Migrations;
 import io.philotes.db.SqlStatements;
+import io.philotes.sink.SinkRepository;
+import io.philotes.sink.SinkService;
 import io.philotes.source.SourceRepository;
 import io.philotes.source.SourceService;
 import io.philotes.system.BuildInfo;
@@ -113,6 +115,13 @@ final class Commands {
                         + " PUT /api/v1/sources/{id} {\"password\": ...}", null);
             }
             System.out.println("Every stored source password now uses key '" + secrets.activeKeyId() + "'");
+            SinkService.Reencrypted sinks = new SinkService(new SinkRepository(database.client()), null, secrets, null, null).reencryptAll();
+            System.out.println("Re-encrypted the secrets and headers of " + sinks.moved() + " webhook sink(s) with key '" + secrets.activeKeyId()
+                    + "'");
+            if (!sinks.unreadable().isEmpty()) {
+                throw new StartupException(ExitCode.FAILURE, sinks.unreadable().size() + " webhook sink(s) have secrets that open with no"
+                        + " configured key: sinks " + sinks.unreadable() + "; keep their key configured, or delete and create them again", null);
+            }
         }
     }
 

@@ -130,6 +130,40 @@ public final class SinkRepository {
         db.execute().createNamedUpdate("sinks-release").addParam("owner", owner).execute();
     }
 
+    /* Every sink's sealed values, for reencrypt-secrets. */
+    List<SealedValues> sealedAll() {
+        try (var rows = db.execute().namedQuery("sink-sealed-all")) {
+            return rows.map(r -> new SealedValues(r.column("id").get(UUID.class), Rows.text(r, "url"), sealed(r, "secret_key_id", "secret_sealed"),
+                                                  sealed(r, "headers_key_id", "headers_sealed"), sealed(r, "previous_key_id", "previous_sealed")))
+                    .toList();
+        }
+    }
+
+    boolean reseal(SealedValues read, SealedValues sealed) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("id", read.id());
+        p.put("read_secret_sealed", read.secret().bytes());
+        p.put("secret_key_id", sealed.secret().keyId());
+        p.put("secret_sealed", sealed.secret().bytes());
+        p.put("headers_key_id", sealed.headers() == null ? null : sealed.headers().keyId());
+        p.put("headers_sealed", sealed.headers() == null ? null : sealed.headers().bytes());
+        p.put("previous_key_id", sealed.previous() == null ? null : sealed.previous().keyId());
+        p.put("previous_sealed", sealed.previous() == null ? null : sealed.previous().bytes());
+        return db.execute().createNamedUpdate("sink-reseal").params(p).execute() == 1;
+    }
+
+    /**
+     * A sink's sealed values.
+     *
+     * @param id       the sink
+     * @param url      the URL they are bound to
+     * @param secret   its signing secret
+     * @param headers  its header values, or null
+     * @param previous the secret before its last rotation, or null
+     */
+    record SealedValues(UUID id, String url, SecretBox.Sealed secret, SecretBox.Sealed headers, SecretBox.Sealed previous) {
+    }
+
     private List<Sink> query(UUID pipelineId, String name) {
         Map<String, Object> p = new HashMap<>();
         p.put("pipeline_id", pipelineId);

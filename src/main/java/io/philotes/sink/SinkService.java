@@ -2,6 +2,7 @@ package io.philotes.sink;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -153,6 +154,50 @@ public final class SinkService {
         });
         View v = get(pipelineId, name);
         return new View(v.sink(), v.bounds(), secret);
+    }
+
+    /**
+     * Moves every sink's secrets and header values to the active key (reencrypt-secrets), one sink at a time.
+     *
+     * @return how many sinks moved, and the ids of those whose values open with no configured key
+     */
+    public Reencrypted reencryptAll() {
+        int moved = 0;
+        List<UUID> unreadable = new ArrayList<>();
+        for (SinkRepository.SealedValues v : repository.sealedAll()) {
+            try {
+                SinkRepository.SealedValues sealed = new SinkRepository.SealedValues(v.id(), v.url(), again(v.secret(), "secret", v),
+                        again(v.headers(), "headers", v), again(v.previous(), "secret", v));
+                boolean stale = !v.secret().keyId().equals(secrets.activeKeyId())
+                        || v.headers() != null && !v.headers().keyId().equals(secrets.activeKeyId())
+                        || v.previous() != null && !v.previous().keyId().equals(secrets.activeKeyId());
+                if (stale && repository.reseal(v, sealed)) {
+                    moved++;
+                }
+            } catch (SecretBox.SecretBoxException e) {
+                unreadable.add(v.id());
+            }
+        }
+        return new Reencrypted(moved, List.copyOf(unreadable));
+    }
+
+    /* A sealed value opened and sealed with the active key (the same when it uses it already). */
+    private SecretBox.Sealed again(SecretBox.Sealed sealed, String what, SinkRepository.SealedValues v) {
+        if (sealed == null) {
+            return null;
+        }
+        String binding = Signing.binding(what, v.id(), v.url());
+        String plaintext = secrets.open(sealed, binding);
+        return sealed.keyId().equals(secrets.activeKeyId()) ? sealed : secrets.seal(plaintext, binding);
+    }
+
+    /**
+     * What a re-encryption did.
+     *
+     * @param moved      sinks moved
+     * @param unreadable sinks whose values open with no configured key
+     */
+    public record Reencrypted(int moved, List<UUID> unreadable) {
     }
 
     private ApiException notFound(UUID pipelineId, String name) {

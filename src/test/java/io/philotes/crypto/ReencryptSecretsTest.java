@@ -16,6 +16,7 @@ import io.philotes.support.ApiClient;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import io.philotes.support.TestPostgres;
+import io.philotes.support.WebhookReceiver;
 import jakarta.json.Json;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +35,19 @@ class ReencryptSecretsTest {
         TestPostgres.Coordinates meta = TestPostgres.freshDatabase();
         Map<String, String> base = Map.of("db.url", meta.url(), "db.username", meta.user(), "db.password", meta.password());
         List<String> ids = new ArrayList<>();
+        WebhookReceiver receiver = new WebhookReceiver();
+        String sinks;
+        String secret;
         try (TestApp app = TestApp.startWithOwnDatabase(with(base, "secrets.keys", TestApp.TEST_KEY))) {
             for (int i = 0; i < 3; i++) {
                 ids.add(create(app, "rotated-" + i, server, db, role, password));
             }
+            // A webhook sink's secret, its previous secret (a rotation's overlap) and its header values are sealed too.
+            sinks = "/api/v1/pipelines/" + app.client().post("/api/v1/pipelines", "{\"name\":\"hooked\",\"source_id\":\"" + ids.getFirst() + "\"}")
+                    .json().getJsonObject("pipeline").getString("id") + "/sinks";
+            assertThat(app.client().post(sinks, "{\"name\":\"hook\",\"type\":\"webhook\",\"url\":\"" + receiver.url()
+                    + "\",\"headers\":{\"X-Token\":\"t0ken\"}}").status(), is(201));
+            secret = app.client().post(sinks + "/hook/rotate-secret", "").json().getString("secret");
         }
 
         Map<String, String> env = commandEnvironment(meta, TestApp.SECOND_KEY + "," + TestApp.TEST_KEY);
@@ -45,6 +55,7 @@ class ReencryptSecretsTest {
         Outcome first = run(env);
         assertThat(first.output(), first.exitCode(), is(0));
         assertThat(first.output(), containsString("Re-encrypted 3 source password(s)"));
+        assertThat(first.output(), containsString("Re-encrypted the secrets and headers of 1 webhook sink(s)"));
         assertThat(run(env).output(), containsString("Re-encrypted 0 source password(s)"));
 
         try (Connection c = meta.connect(); Statement st = c.createStatement();
@@ -53,10 +64,27 @@ class ReencryptSecretsTest {
             assertThat(rs.getString(1), is("test2"));
             assertThat(rs.next(), is(false));
         }
-        try (TestApp app = TestApp.startWithOwnDatabase(with(base, "secrets.keys", TestApp.SECOND_KEY))) {
+        try (Connection c = meta.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT secret_key_id || headers_key_id || previous_key_id FROM philotes.sinks")) {
+            rs.next();
+            assertThat(rs.getString(1), is("test2test2test2"));
+        }
+        try (TestApp app = TestApp.startWithOwnDatabase(with(base, "secrets.keys", TestApp.SECOND_KEY)); receiver) {
             for (String id : ids) {
                 assertThat(app.client().post("/api/v1/sources/" + id + "/test", "").json().getBoolean("success"), is(true));
             }
+            // With the old key gone, the sink still signs and sends its headers.
+            try (Connection c = meta.connect(); Statement st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO philotes.events (pipeline_id, seq, lsn, commit_lsn, commit_time, schema_name, table_name, op)"
+                        + " VALUES ('" + sinks.split("/")[4] + "', 1, '0/1', '0/1', now(), 'public', 't', 'truncate')");
+            }
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (receiver.received().isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            WebhookReceiver.Delivery d = receiver.received().getFirst();
+            assertThat(WebhookReceiver.verify(secret, d), is(true));
+            assertThat(d.headers().get("x-token"), is("t0ken"));
         }
     }
 

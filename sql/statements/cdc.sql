@@ -44,14 +44,14 @@ WHERE pipeline_id = :pipeline_id AND last_seq = :previous_seq
 
 -- name: events-copy
 -- Binary COPY: no text parsing of ids, LSNs and times on the server.
-COPY philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schema_name, table_name, op, key, before, after)
+COPY philotes.events (pipeline_id, seq, lsn, commit_lsn, xid, commit_time, schema_name, table_name, op, key, before, after, schema_version)
 FROM STDIN (FORMAT binary)
 
 -- name: events-after
 -- A page: at most :limit events, and no more once :bytes of JSON are reached (the first event always comes, whatever
 -- its size). Sizes come from the stored lengths (octet_length of a TOASTed value reads no data).
 SELECT seq, CAST(lsn AS text) AS lsn, CAST(commit_lsn AS text) AS commit_lsn, xid, commit_time, schema_name, table_name, op,
-       CAST(key AS text) AS key, CAST(before AS text) AS before, CAST(after AS text) AS after
+       CAST(key AS text) AS key, CAST(before AS text) AS before, CAST(after AS text) AS after, schema_version
 FROM (SELECT e.*, sum(e.size) OVER (ORDER BY e.seq) - e.size AS before_it
       FROM (SELECT *, COALESCE(octet_length(CAST(key AS text)), 0) + COALESCE(octet_length(CAST(before AS text)), 0)
                       + COALESCE(octet_length(CAST(after AS text)), 0) AS size
@@ -250,3 +250,15 @@ UNLISTEN philotes_events
 -- name: events-listener-probe
 -- Asked of the listening connection every few seconds: one that died without a word fails it.
 SELECT 1
+
+-- name: schema-versions-latest
+-- The latest shape of each table a pipeline has seen.
+SELECT DISTINCT ON (schema_name, table_name) schema_name, table_name, version, shape
+FROM philotes.table_schemas WHERE pipeline_id = :pipeline_id
+ORDER BY schema_name, table_name, version DESC
+
+-- name: schema-version-insert
+-- A new shape of a table. Another owner of the pipeline that recorded it first (a take-over) keeps its row.
+INSERT INTO philotes.table_schemas (pipeline_id, schema_name, table_name, version, shape, columns)
+VALUES (:pipeline_id, :schema_name, :table_name, :version, :shape, CAST(:columns AS json))
+ON CONFLICT DO NOTHING

@@ -114,3 +114,14 @@ WHERE s.pipeline_id = :pipeline_id
 
 -- name: pipeline-exists
 SELECT true AS present FROM philotes.pipelines WHERE id = :pipeline_id
+
+-- name: pipeline-schema
+-- Each enabled mapping's table with the latest shape the pipeline saw it in (none before its first event or copy).
+SELECT m.source_schema, m.source_table, s.version, s.seen_at, CAST(s.columns AS text) AS columns
+FROM philotes.table_mappings m
+LEFT JOIN LATERAL (SELECT t.version, t.seen_at, t.columns FROM philotes.table_schemas t
+                   WHERE t.pipeline_id = m.pipeline_id AND t.schema_name = m.source_schema AND t.table_name = m.source_table
+                   ORDER BY t.version DESC
+                   LIMIT 1) s ON true
+WHERE m.pipeline_id = :pipeline_id AND m.enabled
+ORDER BY m.source_schema COLLATE "C", m.source_table COLLATE "C"

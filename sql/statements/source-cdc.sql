@@ -136,3 +136,21 @@ SELECT t.estimated_rows, cols.names AS column_names, cols.types AS column_types,
 FROM t CROSS JOIN cols LEFT JOIN key ON true
 WHERE cols.names IS NOT NULL
 
+
+-- name: cdc-table-shape
+-- A table's published columns (generated ones are not) in order, as the stream's relation messages describe them - type,
+-- type modifier, and whether the column belongs to the replica identity (the primary key with REPLICA IDENTITY DEFAULT,
+-- the index's columns with USING INDEX, every column with FULL, none with NOTHING) - with the type's name and whether
+-- the column may be NULL.
+SELECT CAST(a.attname AS text) AS name, CAST(a.atttypid AS int) AS type_oid, a.atttypmod AS type_modifier,
+       format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+       CASE c.relreplident
+           WHEN 'f' THEN true
+           WHEN 'n' THEN false
+           WHEN 'i' THEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident
+                                                            AND a.attnum = ANY (CAST(i.indkey AS int2[])))
+           ELSE EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (CAST(i.indkey AS int2[])))
+       END AS key
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+ORDER BY a.attnum

@@ -68,6 +68,7 @@ import static io.philotes.auth.Permission.METRICS_READ;
 import static io.philotes.auth.Permission.PIPELINES_READ;
 import static io.philotes.auth.Permission.PIPELINES_WRITE;
 import static io.philotes.auth.Permission.PUBLIC;
+import static io.philotes.auth.Permission.SCHEMA_READ;
 import static io.philotes.auth.Permission.SOURCES_CONNECT;
 import static io.philotes.auth.Permission.SOURCES_READ;
 import static io.philotes.auth.Permission.SOURCES_WRITE;
@@ -228,6 +229,7 @@ public final class Main {
                 .post("/api/v1/pipelines/{id}/sinks/{name}/pause", PIPELINES_WRITE, sinks::pause)
                 .post("/api/v1/pipelines/{id}/sinks/{name}/resume", PIPELINES_WRITE, sinks::resume)
                 .post("/api/v1/pipelines/{id}/sinks/{name}/rotate-secret", PIPELINES_WRITE, sinks::rotateSecret)
+                .get("/api/v1/pipelines/{id}/schema", SCHEMA_READ, pipelines::schema)
                 .get("/api/v1/pipelines/{id}/tables", PIPELINES_READ, pipelines::tables)
                 .post("/api/v1/pipelines/{id}/tables", PIPELINES_WRITE, pipelines::addTable)
                 .get("/api/v1/pipelines/{id}/tables/{mapping_id}", PIPELINES_READ, pipelines::table)

@@ -21,7 +21,8 @@ public enum Permission {
     PIPELINES_WRITE("pipelines:write", Role.ADMIN, Role.OPERATOR),
     EVENTS_READ("events:read", Role.ADMIN, Role.OPERATOR, Role.CONSUMER),
     CONSUMERS_READ("consumers:read", Role.ADMIN, Role.OPERATOR, Role.VIEWER, Role.CONSUMER),
-    CONSUMERS_WRITE("consumers:write", Role.ADMIN, Role.OPERATOR, Role.CONSUMER);
+    CONSUMERS_WRITE("consumers:write", Role.ADMIN, Role.OPERATOR, Role.CONSUMER),
+    SCHEMA_READ("schema:read", Role.ADMIN, Role.OPERATOR, Role.VIEWER, Role.CONSUMER);
 
     private final String text;
     private final Set<Role> roles;
@@ -55,6 +56,6 @@ public enum Permission {
      * @return true for the pipeline-scoped permissions
      */
     public boolean pipelineScoped() {
-        return this == EVENTS_READ || this == CONSUMERS_READ || this == CONSUMERS_WRITE;
+        return this == EVENTS_READ || this == CONSUMERS_READ || this == CONSUMERS_WRITE || this == SCHEMA_READ;
     }
 }

@@ -15,9 +15,26 @@ import java.time.Instant;
  * @param key        JSON of the row's replica identity columns (the old ones for a delete), or null
  * @param before     JSON of the old row, or of its old key when the key changed, when the source sent it; else null
  * @param after      JSON of the new row; a TOASTed value an update did not change is left out
+ * @param schemaVersion the version of its table's shape (see {@link SchemaVersions}), or null when not known
  */
 public record ChangeEvent(long lsn, long commitLsn, Long xid, Instant commitTime, String schema, String table, String op,
-                          RowJson key, RowJson before, RowJson after) {
+                          RowJson key, RowJson before, RowJson after, Integer schemaVersion) {
+    /** An event whose table's shape is not known (yet). */
+    public ChangeEvent(long lsn, long commitLsn, Long xid, Instant commitTime, String schema, String table, String op, RowJson key, RowJson before,
+                       RowJson after) {
+        this(lsn, commitLsn, xid, commitTime, schema, table, op, key, before, after, null);
+    }
+
+    /**
+     * The same event in a version of its table's shape.
+     *
+     * @param version the version
+     * @return the event
+     */
+    ChangeEvent withSchemaVersion(Integer version) {
+        return new ChangeEvent(lsn, commitLsn, xid, commitTime, schema, table, op, key, before, after, version);
+    }
+
     /* What an event costs beside its JSON: the record, its fields and the names it refers to. */
     private static final long OVERHEAD_BYTES = 160;
 

@@ -1,5 +1,7 @@
 package io.philotes.cdc;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,11 +9,31 @@ import java.util.Map;
 /**
  * Turns the decoded messages of one replication session into change events: remembers each relation's
  * latest shape (a relation message follows every change of a table's columns, so later events show them)
- * and the current transaction, and types every value by its column's type.
+ * and the current transaction, and types every value by its column's type. Each event carries the version of its
+ * table's shape (see {@link SchemaVersions}), recorded when a relation message shows a new one.
  */
 final class Changes {
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+    private final Map<Integer, Integer> versions = new HashMap<>();
+    private final SchemaVersions schemas;
+    private final Connection sql;
     private PgOutput.Begin transaction;
+
+    /** Changes without schema versions (tests of the decoding alone). */
+    Changes() {
+        this(null, null);
+    }
+
+    /**
+     * Changes whose events carry the version of their table's shape.
+     *
+     * @param schemas the pipeline's shapes
+     * @param sql     a connection to the source, to read a new shape's types and nullability
+     */
+    Changes(SchemaVersions schemas, Connection sql) {
+        this.schemas = schemas;
+        this.sql = sql;
+    }
 
     /**
      * Takes one message.
@@ -23,7 +45,17 @@ final class Changes {
     void accept(PgOutput.Message message, long lsn, List<ChangeEvent> out) {
         switch (message) {
             case PgOutput.Begin b -> transaction = b;
-            case PgOutput.Relation r -> relations.put(r.oid(), r);
+            case PgOutput.Relation r -> {
+                relations.put(r.oid(), r);
+                if (schemas != null) {
+                    try {
+                        versions.put(r.oid(), schemas.of(r, sql));
+                    } catch (SQLException e) {
+                        throw new IllegalStateException("The shape of table " + r.schema() + "." + r.name() + " could not be read from the"
+                                + " source's catalog: " + e.getMessage(), e);
+                    }
+                }
+            }
             case PgOutput.Insert i -> {
                 PgOutput.Relation r = relation(i.relation());
                 out.add(event(r, lsn, "insert", key(r, i.tuple()), null, row(r, i.tuple(), false, null)));
@@ -65,7 +97,7 @@ final class Changes {
             throw new PgOutput.MalformedMessage("a change came outside a transaction");
         }
         return new ChangeEvent(lsn, transaction.finalLsn(), transaction.xid(), transaction.commitTime(), r.schema(), r.name(), op,
-                               key, before, after);
+                               key, before, after, versions.get(r.oid()));
     }
 
     /*

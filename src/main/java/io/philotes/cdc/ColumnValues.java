@@ -62,6 +62,23 @@ public final class ColumnValues {
     }
 
     /**
+     * The JSON type of a column's values, as the schema of a table shows it.
+     *
+     * @param typeOid      the column's type
+     * @param typeModifier its type modifier
+     * @return boolean, integer, number (NaN and the infinities of a floating-point column are strings) or string
+     */
+    static String jsonType(int typeOid, int typeModifier) {
+        return switch (typeOid) {
+            case BOOL -> "boolean";
+            case INT2, INT4, INT8, OID -> "integer";
+            case FLOAT4, FLOAT8 -> "number";
+            case NUMERIC -> numberColumn(typeModifier) ? "number" : "string";
+            default -> "string";
+        };
+    }
+
+    /**
      * Whether a column's values are JSON strings (its text form, quoted).
      *
      * @param typeOid      the column's type

@@ -27,14 +27,19 @@ import io.philotes.source.TableDiscovery.TableName;
  * @param firstQuery    reads the first chunk (parameter: the chunk's rows)
  * @param nextQuery     reads the chunk after a key (parameters: the key's values as text, then the chunk's rows)
  * @param fullQuery     reads everything
+ * @param schemaVersion the version of the table's shape its rows are read in, or null when not known
  */
 record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[] types, int[] typeModifiers,
                 List<String> keyColumns, String firstQuery,
-                String nextQuery, String fullQuery) {
+                String nextQuery, String fullQuery, Integer schemaVersion) {
     /* text, varchar, bpchar, json, xml, name: their bytes are their text form; bytea's would be decoded. */
     private static final int[] TEXT_LIKE = {25, 1043, 1042, 114, 142, 19};
 
-    static Optional<CopyPlan> of(ReplicationObjects objects, Connection c, TableName table) throws SQLException {
+    /*
+     * The plan in the connection's transaction, with the version of the table's shape that the same snapshot of the
+     * catalog shows (recorded first when it is new).
+     */
+    static Optional<CopyPlan> of(ReplicationObjects objects, Connection c, TableName table, SchemaVersions schemas) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(objects.statement("cdc-copy-plan"))) {
             ps.setString(1, table.schema());
             ps.setString(2, table.table());
@@ -49,7 +54,8 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
                                                 Arrays.stream(types).mapToInt(Integer::intValue).toArray(),
                                                 Arrays.stream(modifiers).mapToInt(Integer::intValue).toArray(),
                                                 key == null ? null : List.of((String[]) key.getArray()), rs.getString("first_query"),
-                                                rs.getString("next_query"), rs.getString("full_query")));
+                                                rs.getString("next_query"), rs.getString("full_query"),
+                                                schemas == null ? null : schemas.of(table, c)));
             }
         }
     }
@@ -102,7 +108,8 @@ record CopyPlan(TableName table, long estimatedRows, List<String> columns, int[]
             key = k.json();
             match = CopyWindow.key(key, keyColumns);
         }
-        return new CopyWindow.Row(match, new ChangeEvent(0, 0, null, taken, table.schema(), table.table(), "snapshot", key, null, row.json()));
+        return new CopyWindow.Row(match, new ChangeEvent(0, 0, null, taken, table.schema(), table.table(), "snapshot", key, null, row.json(),
+                                                         schemaVersion));
     }
 
     /**

@@ -397,7 +397,8 @@ final class CopyWindow {
                 // A truncate in the window empties the table after the rows were read: none of them is emitted.
                 if (!truncated && !touched.contains(r.key())) {
                     ChangeEvent e = r.event();
-                    out.add(new ChangeEvent(lsn, lsn, null, e.commitTime(), e.schema(), e.table(), e.op(), e.key(), null, e.after()));
+                    out.add(new ChangeEvent(lsn, lsn, null, e.commitTime(), e.schema(), e.table(), e.op(), e.key(), null, e.after(),
+                                            e.schemaVersion()));
                 }
             }
             progress.add(new CopyProgress(task.mappingId(), task.generation(), c.lastKey(), task.keyColumns(), c.rows().size(), c.done(),

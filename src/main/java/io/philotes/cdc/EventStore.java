@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -278,6 +279,21 @@ public final class EventStore {
      * @throws Fenced when another owner took the pipeline over (nothing is stored)
      */
     StreamState append(StreamState state, Supplier<Chunk> chunks, long epoch) {
+        return append(state, chunks, epoch, null);
+    }
+
+    /**
+     * Stores chunks in one transaction, as {@link #append(StreamState, Supplier, long)} does; an event that does not
+     * know the version of its table's shape (a truncate a copy begins with) is stored with the table's latest.
+     *
+     * @param state    the stream as stored now
+     * @param chunks   gives the chunks in order, then null
+     * @param epoch    the owner's epoch
+     * @param versions the latest version of a table's shape (schema, table), or null
+     * @return the stream as stored afterwards
+     * @throws Fenced when another owner took the pipeline over (nothing is stored)
+     */
+    StreamState append(StreamState state, Supplier<Chunk> chunks, long epoch, BiFunction<String, String, Integer> versions) {
         Chunk[] pending = {chunks.get()};
         Position[] next = {pending[0].position()};
         long[] seq = {state.lastSeq()};
@@ -294,7 +310,8 @@ public final class EventStore {
                 }
                 pending[0] = null;
                 for (ChangeEvent e : c.events()) {
-                    copy.row(state.pipelineId(), ++seq[0], e);
+                    Integer version = e.schemaVersion() != null || versions == null ? e.schemaVersion() : versions.apply(e.schema(), e.table());
+                    copy.row(state.pipelineId(), ++seq[0], e, version);
                     Tally t = tables.computeIfAbsent(e.schema() + "\u0000" + e.table(), k -> new Tally(e.schema(), e.table()));
                     t.events++;
                     t.last = e.commitTime();
@@ -347,6 +364,17 @@ public final class EventStore {
                                state.publicationCreated(), state.startLsn(), state.needsSlot(), at.lastCommitLsn(), at.confirmedLsn(),
                                at.partialCommitLsn(), at.partialEvents(), seq[0], state.eventsProcessed() + seq[0] - state.lastSeq(),
                                lastEventAt[0] != null ? lastEventAt[0] : state.lastEventAt(), state.slot());
+    }
+
+    /**
+     * The versions of a pipeline's tables' shapes recorded so far.
+     *
+     * @param objects    the source statements
+     * @param pipelineId the pipeline
+     * @return the versions
+     */
+    SchemaVersions schemaVersions(ReplicationObjects objects, UUID pipelineId) {
+        return SchemaVersions.load(db, objects, pipelineId);
     }
 
     /**
@@ -434,7 +462,7 @@ public final class EventStore {
             return rows.map(r -> new StoredEvent(r.column("seq").get(Long.class), Rows.text(r, "lsn"), Rows.text(r, "commit_lsn"),
                                                  r.column("xid").get(Long.class), Rows.instant(r, "commit_time"), Rows.text(r, "schema_name"),
                                                  Rows.text(r, "table_name"), Rows.text(r, "op"), Rows.text(r, "key"), Rows.text(r, "before"),
-                                                 Rows.text(r, "after"))).toList();
+                                                 Rows.text(r, "after"), r.column("schema_version").get(Integer.class))).toList();
         }
     }
 
@@ -545,7 +573,7 @@ public final class EventStore {
     /*
      * Rows in COPY's binary format: a signature and two 32-bit words of header, then per row the number of
      * fields and each field as a 32-bit length (-1 for NULL) and its bytes in the type's binary form; uuid is
-     * 16 bytes, bigint and pg_lsn 8, timestamptz 8 (microseconds since 2000-01-01), text and json their UTF-8.
+     * 16 bytes, bigint and pg_lsn 8, timestamptz 8 (microseconds since 2000-01-01), integer 4, text and json their UTF-8.
      */
     private static final class BinaryCopy {
         private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
@@ -559,8 +587,8 @@ public final class EventStore {
             out.writeInt(0);
         }
 
-        void row(UUID pipelineId, long seq, ChangeEvent e) throws IOException {
-            out.writeShort(12);
+        void row(UUID pipelineId, long seq, ChangeEvent e, Integer schemaVersion) throws IOException {
+            out.writeShort(13);
             out.writeInt(16);
             out.writeLong(pipelineId.getMostSignificantBits());
             out.writeLong(pipelineId.getLeastSignificantBits());
@@ -580,6 +608,12 @@ public final class EventStore {
             json(e.key());
             json(e.before());
             json(e.after());
+            if (schemaVersion == null) {
+                out.writeInt(-1);
+            } else {
+                out.writeInt(4);
+                out.writeInt(schemaVersion);
+            }
         }
 
         void finish() throws IOException {
@@ -685,9 +719,10 @@ public final class EventStore {
      * @param key        JSON text of the key, or null
      * @param before     JSON text of the old row, or null
      * @param after      JSON text of the new row, or null
+     * @param schemaVersion the version of its table's shape, or null (stored before versions were kept)
      */
     public record StoredEvent(long seq, String lsn, String commitLsn, Long xid, Instant commitTime, String schema, String table,
-                              String op, String key, String before, String after) {
+                              String op, String key, String before, String after, Integer schemaVersion) {
         private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
 
         /**
@@ -707,6 +742,9 @@ public final class EventStore {
                     .add("schema", schema)
                     .add("table", table)
                     .add("op", op);
+            if (schemaVersion != null) {
+                event.add("schema_version", schemaVersion);
+            }
             rawJson(event, "key", key);
             rawJson(event, "before", before);
             rawJson(event, "after", after);
@@ -729,6 +767,9 @@ public final class EventStore {
             out.append(",\"table\":");
             JsonText.quote(out, table);
             out.append(",\"op\":\"").append(op).append('"');
+            if (schemaVersion != null) {
+                out.append(",\"schema_version\":").append(schemaVersion);
+            }
             rawJson(out, "key", key);
             rawJson(out, "before", before);
             rawJson(out, "after", after);

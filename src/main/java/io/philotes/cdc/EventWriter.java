@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -17,6 +18,7 @@ import java.util.function.Supplier;
  */
 final class EventWriter implements Runnable {
     private static final Chunk END = new Chunk(List.of(), null);
+    private final BiFunction<String, String, Integer> versions;
     private final EventStore store;
     private final long epoch;
     private final int transactionEvents;
@@ -34,9 +36,12 @@ final class EventWriter implements Runnable {
      * @param epoch the owner's epoch, checked in every transaction
      * @param transactionEvents events per metadata transaction, once more than one chunk is ready
      * @param stored            hears of the copy progress of each transaction once it is committed
+     * @param versions          the latest version of a table's shape, for events that do not know theirs
      */
-    EventWriter(EventStore store, StreamState state, long epoch, int transactionEvents, Consumer<List<CopyProgress>> stored) {
+    EventWriter(EventStore store, StreamState state, long epoch, int transactionEvents, Consumer<List<CopyProgress>> stored,
+                BiFunction<String, String, Integer> versions) {
         this.store = store;
+        this.versions = versions;
         this.state = state;
         this.epoch = epoch;
         this.transactionEvents = transactionEvents;
@@ -49,7 +54,7 @@ final class EventWriter implements Runnable {
             Chunk first = queue.take();
             while (first != END) {
                 Transaction tx = new Transaction(first);
-                state = store.append(state, tx, epoch);
+                state = store.append(state, tx, epoch, versions);
                 if (!tx.progress.isEmpty()) {
                     stored.accept(tx.progress);
                 }

@@ -141,11 +141,12 @@ final class PipelineRunner implements Runnable {
                         + MESSAGES_VERSION + " or later");
             }
             StreamState state = store.stream(spec.id()).orElse(null);
+            SchemaVersions schemas = store.schemaVersions(objects, spec.id());
             // Read at every session: a table added while the pipeline ran must stay in its publication.
             List<TableName> tables = store.enabledTables(spec.id());
             String publication = publication(sql, tables);
             if (state == null || state.needsSlot()) {
-                state = createSlot(sql, replication, publication, state, tables);
+                state = createSlot(sql, replication, publication, state, tables, schemas);
             } else {
                 checkSlot(sql, state);
             }
@@ -166,11 +167,11 @@ final class PipelineRunner implements Runnable {
             LOG.log(System.Logger.Level.INFO, "Pipeline {0} is streaming from slot {1} at {2}", spec.name(), state.slotName(),
                     ChangeEvent.lsn(from));
             CopyWindow window = new CopyWindow(spec.id(), epoch);
-            TableCopier c = new TableCopier(spec, tables, connector, address, timeout, store, objects, window, () -> stopping);
+            TableCopier c = new TableCopier(spec, tables, connector, address, timeout, store, objects, schemas, window, () -> stopping);
             Thread copying = Thread.ofVirtual().name("philotes-copy-" + spec.name()).start(c);
             copier = c;
             try {
-                read(stream, state, sql, window, c);
+                read(stream, state, sql, window, c, schemas);
             } finally {
                 copier = null;
                 c.close();
@@ -187,10 +188,12 @@ final class PipelineRunner implements Runnable {
      * tables the pipeline does not capture), that position is stored too, then confirmed, so a quiet pipeline
      * never holds its source's WAL. The source hears only of what is stored.
      */
-    private void read(PGReplicationStream stream, StreamState stored, Connection sql, CopyWindow window, TableCopier copier) throws SQLException {
-        Changes changes = new Changes();
+    private void read(PGReplicationStream stream, StreamState stored, Connection sql, CopyWindow window, TableCopier copier,
+                      SchemaVersions schemas) throws SQLException {
+        Changes changes = new Changes(schemas, sql);
         Batch batch = new Batch(stored, spec.batchSize(), spec.batchBytes(), window);
-        EventWriter writer = new EventWriter(store, stored, epoch, spec.batchSize(), window::stored);
+        EventWriter writer = new EventWriter(store, stored, epoch, spec.batchSize(), window::stored,
+                                             (schema, table) -> schemas.current(new TableName(schema, table)));
         Thread writing = Thread.ofVirtual().name("philotes-store-" + spec.name()).start(writer);
         long confirmed = stored.confirmedLsn();
         long lastMessage = System.nanoTime();
@@ -298,8 +301,8 @@ final class PipelineRunner implements Runnable {
      * every table comes first: they may hold rows deleted in the gap, and replaying the events must give the
      * source's rows; the copies (every table is pending) follow.
      */
-    private StreamState createSlot(Connection sql, Connection replication, String publication, StreamState before, List<TableName> tables)
-            throws SQLException {
+    private StreamState createSlot(Connection sql, Connection replication, String publication, StreamState before, List<TableName> tables,
+                                   SchemaVersions schemas) throws SQLException {
         String slot = spec.ownName();
         store.requireOwner(spec.id(), epoch);
         objects.dropSlot(sql, slot);
@@ -310,7 +313,8 @@ final class PipelineRunner implements Runnable {
         if (before != null && state.lastSeq() > 0) {
             Instant now = Instant.now();
             List<ChangeEvent> truncates = tables.stream()
-                    .map(t -> new ChangeEvent(start, start, null, now, t.schema(), t.table(), "truncate", null, null, null)).toList();
+                    .map(t -> new ChangeEvent(start, start, null, now, t.schema(), t.table(), "truncate", null, null, null, schemas.current(t)))
+                    .toList();
             state = store.append(state, truncates, new EventStore.Position(0, 0, 0, 0), epoch);
         }
         return state;

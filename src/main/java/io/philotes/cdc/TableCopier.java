@@ -50,6 +50,7 @@ final class TableCopier implements Runnable {
     private final InetAddress address;
     private final Duration timeout;
     private final EventStore store;
+    private final SchemaVersions schemas;
     private final ReplicationObjects objects;
     private final CopyWindow window;
     private final BooleanSupplier stopping;
@@ -85,8 +86,9 @@ final class TableCopier implements Runnable {
     }
 
     TableCopier(PipelineSpec spec, List<TableName> published, SourceConnector connector, InetAddress address, Duration timeout, EventStore store,
-                ReplicationObjects objects, CopyWindow window, BooleanSupplier stopping) {
+                ReplicationObjects objects, SchemaVersions schemas, CopyWindow window, BooleanSupplier stopping) {
         this.spec = spec;
+        this.schemas = schemas;
         this.connector = connector;
         this.address = address;
         this.timeout = timeout;
@@ -158,7 +160,7 @@ final class TableCopier implements Runnable {
                                 + "; then copy the table again (POST /api/v1/pipelines/" + spec.id() + "/tables/" + r.mappingId() + "/resnapshot)");
             return;
         }
-        CopyPlan plan = CopyPlan.of(objects, c, r.table()).orElse(null);
+        CopyPlan plan = CopyPlan.of(objects, c, r.table(), schemas).orElse(null);
         if (plan == null) {
             store.copyFailed(r, "table " + r.table() + " does not exist on the source (or has no columns)");
             return;
@@ -324,7 +326,7 @@ final class TableCopier implements Runnable {
             if (snapshot == null) {
                 return null;
             }
-            CopyPlan plan = CopyPlan.of(objects, c, table).orElse(null);
+            CopyPlan plan = CopyPlan.of(objects, c, table, schemas).orElse(null);
             if (plan == null || !Objects.equals(plan.keyColumns(), expected.keyColumns())) {
                 return new Read(plan, null);
             }
@@ -440,7 +442,7 @@ final class TableCopier implements Runnable {
             if (snapshot == null) {
                 return;
             }
-            CopyPlan plan = CopyPlan.of(objects, c, t).orElse(task.plan());
+            CopyPlan plan = CopyPlan.of(objects, c, t, schemas).orElse(task.plan());
             Instant at = Instant.now();
             batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, at, t.schema(), t.table(), "truncate", null, null, null)), null);
             long rows = 0;
@@ -453,7 +455,8 @@ final class TableCopier implements Runnable {
                             return;
                         }
                         ChangeEvent e = plan.row(rs, at).event();
-                        batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, at, e.schema(), e.table(), e.op(), null, null, e.after())), null);
+                        batch.addCopied(List.of(new ChangeEvent(lsn, lsn, null, at, e.schema(), e.table(), e.op(), null, null, e.after(),
+                                                                e.schemaVersion())), null);
                         rows++;
                         if (batch.full()) {
                             batch.addCopied(List.of(), new CopyProgress(task.mappingId(), task.generation(), null, null, rows, false, 0));

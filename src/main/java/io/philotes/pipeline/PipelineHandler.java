@@ -1,5 +1,6 @@
 package io.philotes.pipeline;
 
+import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -17,12 +18,15 @@ import io.philotes.core.ApiResponse;
 import io.philotes.core.JsonText;
 import io.philotes.core.PipelineStatus;
 import io.philotes.source.TableDiscovery.TableName;
+import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReaderFactory;
 
 /** {@code /api/v1/pipelines}: plain-Java handlers that turn requests into pipeline service calls and records into JSON. */
 public final class PipelineHandler {
+    private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
     private static final int DEFAULT_EVENTS = 100;
     private static final int MAX_EVENTS = 1000;
     private final PipelineService service;
@@ -139,6 +143,24 @@ public final class PipelineHandler {
         }
         return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", next)
                                       .add("first_seq", page.bounds().firstSeq()).add("last_seq", page.bounds().lastSeq()).build());
+    }
+
+    public ApiResponse schema(ApiRequest req) {
+        JsonArrayBuilder tables = JsonText.array();
+        for (TableSchema t : service.schema(id(req))) {
+            JsonObjectBuilder table = JsonText.object().add("schema", t.schema()).add("table", t.table());
+            if (t.version() != null) {
+                table.add("schema_version", t.version());
+                JsonText.optional(table, "seen_at", t.seenAt());
+                try (var reader = JSON.createReader(new StringReader(t.columns()))) {
+                    table.add("columns", reader.readArray());
+                }
+            } else {
+                table.add("columns", JsonText.array());
+            }
+            tables.add(table);
+        }
+        return ApiResponse.ok(JsonText.object().add("tables", tables).build());
     }
 
     public ApiResponse tables(ApiRequest req) {

@@ -154,6 +154,14 @@ public final class PipelineRepository {
         }
     }
 
+    List<TableSchema> schema(UUID pipelineId) {
+        try (var rows = db.execute().createNamedQuery("pipeline-schema").addParam("pipeline_id", pipelineId).execute()) {
+            return rows.map(r -> new TableSchema(Rows.text(r, "source_schema"), Rows.text(r, "source_table"),
+                                                 r.column("version").get(Integer.class), Rows.instant(r, "seen_at"), Rows.text(r, "columns")))
+                    .toList();
+        }
+    }
+
     private static TableSnapshot snapshot(DbRow r) {
         return new TableSnapshot(r.column("mapping_id").get(UUID.class), Rows.text(r, "source_schema"), Rows.text(r, "source_table"),
                                  Rows.text(r, "state"), r.column("rows_copied").get(Long.class), Rows.number(r, "rows_estimated"),

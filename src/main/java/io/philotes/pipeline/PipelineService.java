@@ -264,6 +264,12 @@ public final class PipelineService {
                                   settings.superviseInterval().multipliedBy(SLOT_LOOK_INTERVALS));
     }
 
+    /* Each enabled table of the pipeline with the latest shape it was seen in. */
+    List<TableSchema> schema(UUID id) {
+        repository.find(id).orElseThrow(() -> notFound(id));
+        return repository.schema(id);
+    }
+
     Status status(UUID id) {
         Pipeline p = repository.find(id).orElseThrow(() -> notFound(id));
         Optional<StreamState> stream = events.stream(id);

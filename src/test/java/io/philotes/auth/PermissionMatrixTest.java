@@ -46,7 +46,8 @@ class PermissionMatrixTest {
             Map.entry("pipelines:write", Set.of("admin", "operator")),
             Map.entry("events:read", Set.of("admin", "operator", "consumer")),
             Map.entry("consumers:read", Set.of("admin", "operator", "viewer", "consumer")),
-            Map.entry("consumers:write", Set.of("admin", "operator", "consumer")));
+            Map.entry("consumers:write", Set.of("admin", "operator", "consumer")),
+            Map.entry("schema:read", Set.of("admin", "operator", "viewer", "consumer")));
     private static final List<String> CALLERS = List.of("none", "admin", "operator", "viewer", "consumer", "consumer-elsewhere");
 
     private static TestApp app;
@@ -186,7 +187,7 @@ class PermissionMatrixTest {
         r.put("GET /api/v1/sources/{id}/tables", allowed -> new Call(sources + "/" + sourceId + "/tables", null));
         r.put("POST " + pipelines, allowed -> new Call(pipelines, "{\"name\":\"matrix-" + (++names) + "\",\"source_id\":\"" + sourceId
                 + "\",\"tables\":[{\"table\":\"items\"}]}"));
-        for (String sub : List.of("", "/status", "/events", "/events/stream", "/tables")) {
+        for (String sub : List.of("", "/status", "/events", "/events/stream", "/schema", "/tables")) {
             r.put("GET /api/v1/pipelines/{id}" + sub, allowed -> new Call(pipelines + "/" + otherPipelineId + sub, null));
         }
         r.put("PUT /api/v1/pipelines/{id}", allowed -> new Call(pipelines + "/" + otherPipelineId, "{\"name\":\"matrix-" + (++names) + "\"}"));

@@ -14,5 +14,7 @@ CREATE TABLE philotes.table_schemas (
     seen_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (pipeline_id, schema_name, table_name, version)
 );
+-- A shape seen again (a stream behind the catalog, a replay after a crash) is its earlier version, never a new one.
+CREATE UNIQUE INDEX table_schemas_shape_idx ON philotes.table_schemas (pipeline_id, schema_name, table_name, md5(shape));
 
 ALTER TABLE philotes.events ADD COLUMN schema_version INTEGER;

@@ -251,14 +251,17 @@ UNLISTEN philotes_events
 -- Asked of the listening connection every few seconds: one that died without a word fails it.
 SELECT 1
 
--- name: schema-versions-latest
--- The latest shape of each table a pipeline has seen.
-SELECT DISTINCT ON (schema_name, table_name) schema_name, table_name, version, shape
-FROM philotes.table_schemas WHERE pipeline_id = :pipeline_id
-ORDER BY schema_name, table_name, version DESC
+-- name: schema-versions-all
+-- Every shape a pipeline has seen its tables in, with its version.
+SELECT schema_name, table_name, version, shape FROM philotes.table_schemas WHERE pipeline_id = :pipeline_id
 
 -- name: schema-version-insert
--- A new shape of a table. Another owner of the pipeline that recorded it first (a take-over) keeps its row.
+-- A new shape of a table, as the next version. Nothing comes back when another owner of the pipeline (a take-over)
+-- recorded that version or that shape first: the caller reads the table's versions again.
 INSERT INTO philotes.table_schemas (pipeline_id, schema_name, table_name, version, shape, columns)
 VALUES (:pipeline_id, :schema_name, :table_name, :version, :shape, CAST(:columns AS json))
 ON CONFLICT DO NOTHING
+RETURNING version
+
+-- name: schema-versions-of-table
+SELECT version, shape FROM philotes.table_schemas WHERE pipeline_id = :pipeline_id AND schema_name = :schema_name AND table_name = :table_name

@@ -53,8 +53,9 @@ SELECT n.nspname AS schema_name, c.relname AS table_name, CAST(c.relkind AS text
         FROM pg_index i
         WHERE i.indrelid = c.oid AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
           AND (c.relreplident = 'f' OR (c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident))
-          AND NOT EXISTS (SELECT 1 FROM unnest(CAST(i.indkey AS int2[])) AS k(attnum)
-                          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum WHERE NOT a.attnotnull)
+          AND NOT EXISTS (SELECT 1 FROM unnest(CAST(i.indkey AS int2[])) WITH ORDINALITY AS k(attnum, ord)
+                          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+                          WHERE k.ord <= i.indnkeyatts AND NOT a.attnotnull)
         ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indnkeyatts, i.indexrelid
         LIMIT 1) AS snapshot_key
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -116,8 +116,9 @@ idx AS (
     SELECT i.indkey, i.indnkeyatts FROM t JOIN pg_index i ON i.indrelid = t.oid
     WHERE i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
       AND (t.relreplident = 'f' OR (t.relreplident = 'd' AND i.indisprimary) OR (t.relreplident = 'i' AND i.indisreplident))
-      AND NOT EXISTS (SELECT 1 FROM unnest(CAST(i.indkey AS int2[])) AS k(attnum)
-                      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum WHERE NOT a.attnotnull)
+      AND NOT EXISTS (SELECT 1 FROM unnest(CAST(i.indkey AS int2[])) WITH ORDINALITY AS k(attnum, ord)
+                      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+                      WHERE k.ord <= i.indnkeyatts AND NOT a.attnotnull)
     ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indnkeyatts, i.indexrelid
     LIMIT 1),
 key AS (
@@ -139,18 +140,26 @@ WHERE cols.names IS NOT NULL
 
 -- name: cdc-table-shape
 -- A table's published columns (generated ones are not) in order, as the stream's relation messages describe them - type,
--- type modifier, and whether the column belongs to the replica identity (the primary key with REPLICA IDENTITY DEFAULT,
--- the index's columns with USING INDEX, every column with FULL, none with NOTHING) - with the type's name and whether
--- the column may be NULL.
+-- type modifier, and whether the column belongs to the replica identity (the key columns - not the INCLUDE ones - of
+-- the primary key with REPLICA IDENTITY DEFAULT, unless it is deferrable, or of the index with USING INDEX; every column
+-- with FULL; none with NOTHING) - with the type's name and whether the column may be NULL. indkey is an int2vector,
+-- indexed from 0.
 SELECT CAST(a.attname AS text) AS name, CAST(a.atttypid AS int) AS type_oid, a.atttypmod AS type_modifier,
        format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
        CASE c.relreplident
            WHEN 'f' THEN true
            WHEN 'n' THEN false
            WHEN 'i' THEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident
-                                                            AND a.attnum = ANY (CAST(i.indkey AS int2[])))
-           ELSE EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (CAST(i.indkey AS int2[])))
+                                    AND a.attnum = ANY ((CAST(i.indkey AS int2[]))[0:i.indnkeyatts - 1]))
+           ELSE EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND i.indimmediate
+                                    AND a.attnum = ANY ((CAST(i.indkey AS int2[]))[0:i.indnkeyatts - 1]))
        END AS key
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
 WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 ORDER BY a.attnum
+
+-- name: cdc-type-names
+-- The names of types with their modifiers, e.g. numeric(10,2), in the order given.
+SELECT format_type(t.oid, t.modifier) AS name
+FROM unnest(CAST(? AS int[]), CAST(? AS int[])) WITH ORDINALITY AS t(oid, modifier, n)
+ORDER BY t.n

@@ -1,6 +1,9 @@
 package io.philotes.cdc;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
 /** Every event carries the version of its table's shape, and GET /schema describes each version, through the API. */
@@ -51,6 +55,33 @@ class SchemaVersionTest {
                 .findFirst().orElseThrow();
         return c.getString("type") + " " + c.getString("json_type") + (c.getBoolean("nullable") ? " null" : " not null")
                + (c.getBoolean("key") ? " key" : "");
+    }
+
+    @Test
+    void theStreamAndTheCopySeeOneShapeAsOneVersionWhateverTheTablesKey() throws Exception {
+        String db = server.createDatabase();
+        // A key with an INCLUDE column, a deferrable primary key (no replica identity), REPLICA IDENTITY FULL.
+        server.execute(db, """
+                CREATE TABLE public.covered (id int, x int, PRIMARY KEY (id) INCLUDE (x));
+                CREATE TABLE public.deferred (id int PRIMARY KEY DEFERRABLE, x int);
+                ALTER TABLE public.deferred REPLICA IDENTITY FULL;
+                INSERT INTO public.covered VALUES (1, 1); INSERT INTO public.deferred VALUES (1, 1);""");
+        String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "keyed").build().toString())
+                .json().getJsonObject("source").getString("id");
+        String path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines", "{\"name\":\"keyed\",\"source_id\":\"" + source
+                + "\",\"tables\":[{\"table\":\"covered\"},{\"table\":\"deferred\",\"config\":{\"allow_full_copy\":true}}]}").json()
+                .getJsonObject("pipeline").getString("id");
+        ApiClient.Response started = api.post(path + "/start", "");
+        assertThat(started.toString(), started.status(), is(200));
+        PipelineEvents.awaitCopied(api, path, WAIT_MILLIS);
+        server.execute(db, "INSERT INTO public.covered VALUES (2, 2); INSERT INTO public.deferred VALUES (2, 2)");
+        List<JsonObject> events = PipelineEvents.await(api, path, 5, WAIT_MILLIS);
+        // The whole-table copy begins with a truncate, which carries the table's version too.
+        assertThat(events.stream().map(e -> e.getString("table") + ":" + e.getString("op") + ":" + e.getInt("schema_version")).sorted().toList(),
+                   is(List.of("covered:insert:1", "covered:snapshot:1", "deferred:insert:1", "deferred:snapshot:1", "deferred:truncate:1")));
+        JsonObject covered = api.get(path + "/schema").json().getJsonArray("tables").getJsonObject(0);
+        assertThat(column(covered, "x"), is("integer integer null"));
+        assertThat(api.post(path + "/stop", "").status(), is(200));
     }
 
     @Test
@@ -92,6 +123,13 @@ class SchemaVersionTest {
         assertThat(events.stream().map(e -> e.getString("op") + ":" + e.getInt("schema_version")).toList(),
                    is(List.of("snapshot:1", "snapshot:1", "insert:1", "insert:2", "update:3")));
         assertThat(events.get(4).getJsonObject("after").getString("amount"), is("3.0000000000"));
+        // Each version describes the shape it was captured in, even when the catalog had moved on when it was recorded.
+        try (Connection c = app.database().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CAST(columns AS text) FROM philotes.table_schemas WHERE version = 2 AND pipeline_id = '"
+                                            + path.substring(path.lastIndexOf('/') + 1) + "'")) {
+            assertThat(rs.next(), is(true));
+            assertThat(rs.getString(1), containsString("\"name\":\"amount\",\"type\":\"numeric(10,2)\""));
+        }
         JsonObject v3 = table(path);
         assertThat(v3.getInt("schema_version"), is(3));
         assertThat(column(v3, "note"), is("text string null"));

@@ -28,17 +28,16 @@ FOR UPDATE
 -- name: consumer-delete
 DELETE FROM philotes.consumers WHERE pipeline_id = :pipeline_id AND name = :name
 
--- name: consumer-batch-due
--- The oldest batch whose visibility timeout passed without an acknowledgement: it is delivered again first.
-SELECT id, first_seq, last_seq FROM philotes.consumer_batches
-WHERE consumer_id = :consumer_id AND acked_at IS NULL AND visible_at <= now()
-ORDER BY first_seq
-LIMIT 1
-
 -- name: consumer-batches-held
--- The batches out with readers: how many, and when the first of them is due again.
-SELECT count(*) AS held, min(visible_at) AS next_visible_at FROM philotes.consumer_batches
-WHERE consumer_id = :consumer_id AND acked_at IS NULL
+-- The batches out with readers: how many, when the first of them is due again, and the oldest one whose visibility
+-- timeout passed without an acknowledgement (delivered again first), if any.
+SELECT h.held, h.next_visible_at, d.id, d.first_seq, d.last_seq
+FROM (SELECT count(*) AS held, min(visible_at) AS next_visible_at FROM philotes.consumer_batches
+      WHERE consumer_id = :consumer_id AND acked_at IS NULL) h
+LEFT JOIN LATERAL (SELECT b.id, b.first_seq, b.last_seq FROM philotes.consumer_batches b
+                   WHERE b.consumer_id = :consumer_id AND b.acked_at IS NULL AND b.visible_at <= now()
+                   ORDER BY b.first_seq
+                   LIMIT 1) d ON true
 
 -- name: consumer-batch-redeliver
 UPDATE philotes.consumer_batches
@@ -47,12 +46,12 @@ WHERE id = :id
 RETURNING deliveries, visible_at
 
 -- name: consumer-batch-insert
+-- A new batch, and the consumer's last seq handed out moves past it.
+WITH delivered AS (
+    UPDATE philotes.consumers SET delivered_seq = GREATEST(delivered_seq, :last_seq), last_delivery_at = now() WHERE id = :consumer_id)
 INSERT INTO philotes.consumer_batches (id, consumer_id, first_seq, last_seq, visible_at)
 VALUES (:id, :consumer_id, :first_seq, :last_seq, now() + make_interval(secs => CAST(:visibility_seconds AS double precision)))
 RETURNING deliveries, visible_at
-
--- name: consumer-delivered
-UPDATE philotes.consumers SET delivered_seq = GREATEST(delivered_seq, :delivered_seq), last_delivery_at = now() WHERE id = :id
 
 -- name: consumer-batch-find
 -- A batch by its id, with the consumer that handed it out.
@@ -73,14 +72,12 @@ WHERE consumer_id = :consumer_id AND last_seq > :cursor_seq
 ORDER BY first_seq
 
 -- name: consumer-advance
+-- The cursor moves; acknowledged batches it passed are kept an hour (a repeated acknowledgement is still answered 200).
+WITH forgotten AS (
+    DELETE FROM philotes.consumer_batches WHERE consumer_id = :id AND acked_at < now() - interval '1 hour' AND last_seq <= :cursor_seq)
 UPDATE philotes.consumers
 SET cursor_seq = :cursor_seq, delivered_seq = GREATEST(delivered_seq, :cursor_seq), last_ack_at = now()
 WHERE id = :id
-
--- name: consumer-batches-forget
--- Acknowledged batches the cursor passed are kept an hour (a repeated acknowledgement is still answered 200).
-DELETE FROM philotes.consumer_batches
-WHERE consumer_id = :consumer_id AND acked_at < now() - interval '1 hour' AND last_seq <= :cursor_seq
 
 -- name: metrics-consumers
 -- Every consumer's cursor and lag for /metrics; expired when the retention deleted events it had not acknowledged.

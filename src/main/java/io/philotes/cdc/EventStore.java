@@ -32,8 +32,6 @@ import io.philotes.db.Rows;
 import io.philotes.db.Transactions;
 import io.philotes.source.TableDiscovery.TableName;
 import jakarta.json.Json;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReaderFactory;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyOutputStream;
@@ -726,33 +724,18 @@ public final class EventStore {
         private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
 
         /**
-         * The event as the API serves it.
+         * The event's JSON, for a response: written once, without parsing its rows again.
          *
-         * @return {@code {seq, lsn, commit_lsn, xid?, commit_time, schema, table, op, key?, before?, after?}}
+         * @return {@code {seq, lsn, commit_lsn, xid?, commit_time, schema, table, op, schema_version?, key?, before?, after?}}
          */
-        public JsonObject json() {
-            JsonObjectBuilder event = JsonText.object()
-                    .add("seq", seq)
-                    .add("lsn", lsn)
-                    .add("commit_lsn", commitLsn);
-            if (xid != null) {
-                event.add("xid", xid);
-            }
-            event.add("commit_time", commitTime.toString())
-                    .add("schema", schema)
-                    .add("table", table)
-                    .add("op", op);
-            if (schemaVersion != null) {
-                event.add("schema_version", schemaVersion);
-            }
-            rawJson(event, "key", key);
-            rawJson(event, "before", before);
-            rawJson(event, "after", after);
-            return event.build();
+        public JsonText.Raw raw() {
+            StringBuilder out = new StringBuilder(256);
+            writeJson(out);
+            return new JsonText.Raw(out.toString());
         }
 
         /**
-         * The event's JSON on one line, as {@link #json()} gives it, written without parsing its rows again (a
+         * The event's JSON on one line, as {@link #raw()} gives it, written without parsing its rows again (a
          * stored row that is not on one line is parsed and written compactly).
          *
          * @param out where to write
@@ -786,14 +769,6 @@ public final class EventStore {
             } else {
                 try (var reader = JSON.createReader(new StringReader(json))) {
                     out.append(reader.readValue());
-                }
-            }
-        }
-
-        private static void rawJson(JsonObjectBuilder b, String name, String json) {
-            if (json != null) {
-                try (var reader = JSON.createReader(new StringReader(json))) {
-                    b.add(name, reader.readValue());
                 }
             }
         }

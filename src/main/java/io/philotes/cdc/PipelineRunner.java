@@ -34,7 +34,7 @@ final class PipelineRunner implements Runnable {
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long IDLE_POLL_MILLIS = 2;
     /* The longest an event waits in a batch while the stream stays busy. */
-    private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
     /* A stream confirms its position this often even with nothing new stored, and looks at its slot. */
     private static final long CONFIRM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /* How often what the runner saw of its slot is written down for status and metrics. */

@@ -59,7 +59,7 @@ public final class ConsumerHandler {
             b.add("batch_id", d.batchId().toString()).add("deliveries", d.deliveries()).add("ack_deadline", d.ackDeadline().toString());
         }
         JsonArrayBuilder list = JsonText.array();
-        d.events().forEach(e -> list.add(e.json()));
+        d.events().forEach(e -> list.add(e.raw()));
         return ApiResponse.ok(b.add("events", list).add("first_seq", d.bounds().firstSeq()).add("last_seq", d.bounds().lastSeq()).build());
     }
 

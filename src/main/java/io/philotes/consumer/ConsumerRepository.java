@@ -61,13 +61,12 @@ public final class ConsumerRepository {
                                      Duration.ofMillis(r.column("visibility_millis").get(Long.class))));
     }
 
-    Optional<Range> dueBatch(DbExecute tx, UUID consumerId) {
-        return tx.createNamedGet("consumer-batch-due").addParam("consumer_id", consumerId).execute().map(ConsumerRepository::range);
-    }
-
+    /* The batches out with readers, and the oldest one due again, if any. */
     Held held(DbExecute tx, UUID consumerId) {
         return tx.createNamedGet("consumer-batches-held").addParam("consumer_id", consumerId).execute()
-                .map(r -> new Held(r.column("held").get(Long.class), Rows.instant(r, "next_visible_at"))).orElse(new Held(0, null));
+                .map(r -> new Held(r.column("held").get(Long.class), Rows.instant(r, "next_visible_at"),
+                                   r.column("id").asOptional().isEmpty() ? null : range(r)))
+                .orElse(new Held(0, null, null));
     }
 
     Handed redeliver(DbExecute tx, UUID batchId, Duration visibility) {
@@ -76,10 +75,8 @@ public final class ConsumerRepository {
     }
 
     Handed insertBatch(DbExecute tx, UUID batchId, UUID consumerId, long first, long last, Duration visibility) {
-        Handed handed = tx.createNamedGet("consumer-batch-insert").params(Map.of("id", batchId, "consumer_id", consumerId, "first_seq", first,
+        return tx.createNamedGet("consumer-batch-insert").params(Map.of("id", batchId, "consumer_id", consumerId, "first_seq", first,
                 "last_seq", last, "visibility_seconds", seconds(visibility))).execute().map(ConsumerRepository::handed).orElseThrow();
-        tx.createNamedUpdate("consumer-delivered").addParam("id", consumerId).addParam("delivered_seq", last).execute();
-        return handed;
     }
 
     Optional<Owned> findBatch(DbExecute tx, UUID batchId) {
@@ -106,7 +103,6 @@ public final class ConsumerRepository {
     /* Moves the cursor (records the acknowledgement) and forgets the batches it passed an hour ago. */
     void advance(DbExecute tx, UUID consumerId, long cursor) {
         tx.createNamedUpdate("consumer-advance").addParam("id", consumerId).addParam("cursor_seq", cursor).execute();
-        tx.createNamedDelete("consumer-batches-forget").addParam("consumer_id", consumerId).addParam("cursor_seq", cursor).execute();
     }
 
     private List<Consumer> query(UUID pipelineId, String name) {
@@ -170,8 +166,9 @@ public final class ConsumerRepository {
      *
      * @param count         how many
      * @param nextVisibleAt when the first of them is due again, or null
+     * @param due           the oldest whose visibility timeout passed, or null
      */
-    record Held(long count, Instant nextVisibleAt) {
+    record Held(long count, Instant nextVisibleAt, Range due) {
     }
 
     /**

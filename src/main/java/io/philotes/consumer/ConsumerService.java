@@ -164,8 +164,9 @@ public final class ConsumerService {
         if (bounds.expiredAfter(c.cursor())) {
             throw expired(pipelineId, name, c.cursor(), bounds);
         }
-        for (Optional<ConsumerRepository.Range> due = repository.dueBatch(tx, c.id()); due.isPresent(); due = repository.dueBatch(tx, c.id())) {
-            ConsumerRepository.Range r = due.get();
+        ConsumerRepository.Held held = repository.held(tx, c.id());
+        for (; held.due() != null; held = repository.held(tx, c.id())) {
+            ConsumerRepository.Range r = held.due();
             long from = Math.max(r.first(), c.cursor() + 1);
             List<EventStore.StoredEvent> again = from > r.last() ? List.of()
                     : events.after(tx, pipelineId, from - 1, (int) (r.last() - from + 1), Long.MAX_VALUE);
@@ -177,7 +178,6 @@ public final class ConsumerService {
             ConsumerRepository.Handed h = repository.redeliver(tx, r.id(), c.visibility());
             return new Attempt(new Delivery(r.id(), h.deliveries(), h.ackDeadline(), again, bounds), c.delivered(), null);
         }
-        ConsumerRepository.Held held = repository.held(tx, c.id());
         if (held.count() >= MAX_HELD) {
             throw ApiException.conflict("Consumer " + name + " has " + MAX_HELD + " batches out that are not acknowledged, the most it may"
                     + " have: acknowledge them, or read again once their visibility timeout passed");

@@ -65,6 +65,24 @@ public final class JsonText {
         }
     }
 
+    /**
+     * A JSON object already written (a stored change event, whose rows are stored as JSON text): {@link #serialize}
+     * writes it as it is, instead of parsing it into values only to write them again. Only this serializer reads it.
+     *
+     * @param json the object's compact JSON, on one line
+     */
+    public record Raw(String json) implements JsonValue {
+        @Override
+        public ValueType getValueType() {
+            return ValueType.OBJECT;
+        }
+
+        @Override
+        public String toString() {
+            return json;
+        }
+    }
+
     /*
      * Writes compact RFC 8259 JSON. Parsson's writer allocates a generator and buffers per call, which
      * showed in profiles of small responses; a direct walk over the value tree does not.
@@ -76,6 +94,10 @@ public final class JsonText {
     }
 
     private static void write(StringBuilder out, JsonValue value) {
+        if (value instanceof Raw raw) {
+            out.append(raw.json());
+            return;
+        }
         switch (value.getValueType()) {
             case OBJECT -> {
                 out.append('{');

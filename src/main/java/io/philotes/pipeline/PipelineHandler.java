@@ -138,7 +138,7 @@ public final class PipelineHandler {
         JsonArrayBuilder list = JsonText.array();
         long next = page.after();
         for (EventStore.StoredEvent e : page.events()) {
-            list.add(e.json());
+            list.add(e.raw());
             next = e.seq();
         }
         return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", next)

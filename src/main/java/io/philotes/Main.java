@@ -138,10 +138,10 @@ public final class Main {
         PipelineService pipelines = new PipelineService(new PipelineRepository(database.client()), sources, engine, events, settings.events());
         Supervisor supervisor = new Supervisor(pipelines, settings.events().superviseInterval());
         Duration pruneEvery = settings.events().pruneInterval();
-        EventRetention eventPruner = new EventRetention(database.client(), settings.events().retention(), settings.events().retentionMax(),
-                                                        pruneEvery);
+        EventRetention retention = new EventRetention(database.client(), settings.events().retention(), settings.events().retentionMax());
+        Pruner eventPruner = new Pruner("events", pruneEvery, retention::prune);
         AuditLog audit = new AuditLog(database.client());
-        Pruner auditPruner = new Pruner(database.client(), "audit-prune", "audit entries", auth.auditRetention(), pruneEvery);
+        Pruner auditPruner = Pruner.statement(database.client(), "audit-prune", "audit entries", auth.auditRetention(), pruneEvery);
 
         StallGuard stalls = new StallGuard(settings.http().streamStall());
         EventStreamHandler stream = new EventStreamHandler(pipelines, events, newEvents, settings.http().streamHeartbeat(), stalls);

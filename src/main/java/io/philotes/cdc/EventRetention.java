@@ -7,25 +7,22 @@ import java.util.UUID;
 
 import io.helidon.dbclient.DbClient;
 import io.philotes.core.Durations;
-import io.philotes.db.DatabaseErrors;
 import io.philotes.db.Rows;
 
 /**
- * Deletes captured events in the background: those older than {@code events.retention} that every consumer of their
- * pipeline has acknowledged and every sink (but the failed ones) has delivered, and any older than
- * {@code events.retention.max} whatever their readers. A consumer the second kind of delete passes gets 410 on its
- * next read and is named in a warning here and in {@code /metrics}; a sink fails, saying why. Each delete takes at
- * most 10,000 events, so none holds locks or bloats a transaction for long.
+ * Which captured events are deleted (a {@link io.philotes.db.Pruner} runs it in the background): those older than
+ * {@code events.retention} that every consumer of their pipeline has acknowledged and every sink (but the failed
+ * ones) has delivered, and any older than {@code events.retention.max} whatever their readers. A consumer the second
+ * kind of delete passes gets 410 on its next read and is named in a warning here and in {@code /metrics}; a sink
+ * fails, saying why. Each delete takes at most 10,000 events, so none holds locks or bloats a transaction for long.
  */
-public final class EventRetention implements AutoCloseable {
+public final class EventRetention {
     private static final System.Logger LOG = System.getLogger(EventRetention.class.getName());
     private static final int PER_STATEMENT = 10_000;
 
     private final DbClient db;
     private final Duration retention;
     private final Duration max;
-    private final Duration interval;
-    private volatile Thread loop;
 
     /**
      * Creates the retention.
@@ -33,30 +30,11 @@ public final class EventRetention implements AutoCloseable {
      * @param db        the metadata database
      * @param retention how long events are kept once acknowledged
      * @param max       how long they are kept at most
-     * @param interval  how often older ones are deleted
      */
-    public EventRetention(DbClient db, Duration retention, Duration max, Duration interval) {
+    public EventRetention(DbClient db, Duration retention, Duration max) {
         this.db = db;
         this.retention = retention;
         this.max = max;
-        this.interval = interval;
-    }
-
-    /** Starts deleting in the background. */
-    public void start() {
-        loop = Thread.ofVirtual().name("philotes-event-retention").start(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    Thread.sleep(interval);
-                    prune();
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Deleting old events failed (retried in {0} s): {1}", interval.toSeconds(),
-                            DatabaseErrors.message(e));
-                }
-            }
-        });
     }
 
     /**
@@ -120,14 +98,6 @@ public final class EventRetention implements AutoCloseable {
     }
 
     private record ExpiredSink(UUID id, String name, long cursor) {
-    }
-
-    @Override
-    public void close() {
-        Thread t = loop;
-        if (t != null) {
-            t.interrupt();
-        }
     }
 
     private record Hold(UUID pipelineId, Long held) {

@@ -7,7 +7,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.philotes.core.ApiException;
-import io.philotes.core.Durations;
 import io.philotes.core.FieldError;
 import io.philotes.core.FieldReader;
 import jakarta.json.JsonNumber;
@@ -54,20 +53,11 @@ record ConsumerDraft(String name, Start start, Duration visibilityTimeout) {
             }
         });
         Start start = start(body.get("start"), r);
-        Duration visibility = DEFAULT_VISIBILITY;
-        JsonValue v = body.get("visibility_timeout");
-        if (v != null) {
-            Duration parsed = v instanceof JsonString s ? Durations.parse(s.getString()) : null;
-            if (parsed == null || parsed.compareTo(MIN_VISIBILITY) < 0 || parsed.compareTo(MAX_VISIBILITY) > 0) {
-                r.error("visibility_timeout", "must be a duration from 1s to 12h, like \"30s\" or \"5m\"");
-            } else {
-                visibility = parsed;
-            }
-        }
+        Duration visibility = r.duration("visibility_timeout", MIN_VISIBILITY, MAX_VISIBILITY, "30s");
         if (!errors.isEmpty()) {
             throw ApiException.validation(errors);
         }
-        return new ConsumerDraft(name, start, visibility);
+        return new ConsumerDraft(name, start, visibility == null ? DEFAULT_VISIBILITY : visibility);
     }
 
     private static Start start(JsonValue value, FieldReader r) {

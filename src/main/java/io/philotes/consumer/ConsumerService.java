@@ -3,7 +3,6 @@ package io.philotes.consumer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -11,7 +10,6 @@ import io.helidon.dbclient.DbExecute;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.NewEvents;
 import io.philotes.core.ApiException;
-import io.philotes.core.FieldError;
 import io.philotes.core.ProblemType;
 import io.philotes.db.DatabaseErrors;
 
@@ -85,11 +83,11 @@ public final class ConsumerService {
         if (d.start().word() == null) {
             long seq = d.start().seq();
             if (seq < bounds.firstSeq()) {
-                throw unprocessable("start", "events before seq " + bounds.firstSeq() + " were deleted by the retention: start at "
+                throw ApiException.unprocessable("start", "events before seq " + bounds.firstSeq() + " were deleted by the retention: start at "
                         + bounds.firstSeq() + " or later, or with \"earliest\"");
             }
             if (seq > bounds.lastSeq() + 1) {
-                throw unprocessable("start", "the last stored event is seq " + bounds.lastSeq() + ": start at " + (bounds.lastSeq() + 1)
+                throw ApiException.unprocessable("start", "the last stored event is seq " + bounds.lastSeq() + ": start at " + (bounds.lastSeq() + 1)
                         + " at most, or with \"latest\"");
             }
             cursor = seq - 1;
@@ -137,7 +135,7 @@ public final class ConsumerService {
         try {
             place = wait.isZero() ? Optional.empty() : Optional.of(newEvents.waiter(caller));
         } catch (NewEvents.Busy e) {
-            throw busy(e);
+            throw ApiException.unavailable(e.getMessage(), 1);
         }
         try {
             while (true) {
@@ -202,7 +200,7 @@ public final class ConsumerService {
     View ack(UUID pipelineId, String name, UUID batchId) {
         repository.transaction(tx -> {
             ConsumerRepository.Locked c = locked(tx, pipelineId, name);
-            ConsumerRepository.Owned b = repository.findBatch(tx, batchId).orElseThrow(() -> unprocessable("batch_id", "consumer " + name
+            ConsumerRepository.Owned b = repository.findBatch(tx, batchId).orElseThrow(() -> ApiException.unprocessable("batch_id", "consumer " + name
                     + " holds no batch " + batchId + ": it was never handed out, or was acknowledged more than an hour ago"));
             if (!b.consumer().equals(c.id())) {
                 throw ApiException.conflict("Batch " + batchId + " is held by another consumer; a consumer acknowledges only its own batches");
@@ -223,7 +221,7 @@ public final class ConsumerService {
     View ackUpTo(UUID pipelineId, String name, long upTo) {
         EventStore.Bounds bounds = events.bounds(pipelineId);
         if (upTo > bounds.lastSeq()) {
-            throw unprocessable("up_to_seq", "the last stored event is seq " + bounds.lastSeq());
+            throw ApiException.unprocessable("up_to_seq", "the last stored event is seq " + bounds.lastSeq());
         }
         repository.transaction(tx -> {
             ConsumerRepository.Locked c = locked(tx, pipelineId, name);
@@ -272,20 +270,5 @@ public final class ConsumerService {
                 + cursor + ", but events " + (cursor + 1) + " to " + (bounds.firstSeq() - 1) + " were deleted by events.retention.max before"
                 + " it read them; the oldest available is seq " + bounds.firstSeq() + ". To read on, knowing that those events are gone,"
                 + " acknowledge {\"up_to_seq\": " + (bounds.firstSeq() - 1) + "}");
-    }
-
-    /**
-     * The answer to a reader turned away because too many wait.
-     *
-     * @param e the limit that was reached
-     * @return 503 with Retry-After
-     */
-    public static ApiException busy(NewEvents.Busy e) {
-        return new ApiException(ProblemType.SERVICE_UNAVAILABLE, e.getMessage(), List.of(), Map.of("Retry-After", "1"));
-    }
-
-    private static ApiException unprocessable(String field, String message) {
-        return new ApiException(ProblemType.UNPROCESSABLE_CONTENT, "1 field cannot be used: " + field, List.of(new FieldError(field, message)),
-                                Map.of());
     }
 }

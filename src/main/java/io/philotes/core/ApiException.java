@@ -30,6 +30,29 @@ public final class ApiException extends RuntimeException {
         return new ApiException(ProblemType.VALIDATION_ERROR, detail, errors, Map.of());
     }
 
+    /**
+     * 422 for a well-formed field the service cannot act on (a position the retention passed, a refused URL).
+     *
+     * @param field   the field
+     * @param message why
+     * @return unprocessable-content naming the field
+     */
+    public static ApiException unprocessable(String field, String message) {
+        return new ApiException(ProblemType.UNPROCESSABLE_CONTENT, "1 field cannot be used: " + field, List.of(new FieldError(field, message)),
+                                Map.of());
+    }
+
+    /**
+     * 503 for a limit that frees up in a moment.
+     *
+     * @param detail      which limit
+     * @param retrySeconds the Retry-After
+     * @return service-unavailable with Retry-After
+     */
+    public static ApiException unavailable(String detail, int retrySeconds) {
+        return new ApiException(ProblemType.SERVICE_UNAVAILABLE, detail, List.of(), Map.of("Retry-After", String.valueOf(retrySeconds)));
+    }
+
     public static ApiException notFound(String detail) {
         return new ApiException(ProblemType.NOT_FOUND, detail);
     }

@@ -45,10 +45,13 @@ public final class Durations {
      */
     public static String text(Duration d) {
         long millis = d.toMillis();
+        if (millis == 0) {
+            return "0s";
+        }
         long[] units = {86_400_000L, 3_600_000L, 60_000L, 1000L};
         String[] names = {"d", "h", "m", "s"};
         for (int i = 0; i < units.length; i++) {
-            if (millis != 0 && millis % units[i] == 0) {
+            if (millis % units[i] == 0) {
                 return millis / units[i] + names[i];
             }
         }

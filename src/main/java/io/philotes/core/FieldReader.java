@@ -1,6 +1,7 @@
 package io.philotes.core;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -183,6 +184,28 @@ public final class FieldReader {
             return null;
         }
         return number;
+    }
+
+    /**
+     * A duration written as configuration writes it ({@code 30s}, {@code 5m}, {@code 24h}), within bounds.
+     *
+     * @param key     field name
+     * @param min     shortest
+     * @param max     longest
+     * @param example a value to show in the error, e.g. {@code "30s"}
+     * @return the duration, or null when absent or bad
+     */
+    public Duration duration(String key, Duration min, Duration max, String example) {
+        JsonValue value = body.get(key);
+        if (value == null) {
+            return null;
+        }
+        Duration d = value instanceof JsonString s ? Durations.parse(s.getString()) : null;
+        if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            error(key, "must be a duration from " + Durations.text(min) + " to " + Durations.text(max) + ", like \"" + example + "\"");
+            return null;
+        }
+        return d;
     }
 
     /**

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -25,7 +24,6 @@ import io.philotes.core.ApiException;
 import io.philotes.core.Durations;
 import io.philotes.core.FieldError;
 import io.philotes.core.JsonText;
-import io.philotes.core.ProblemType;
 import io.philotes.http.ApiRoutes;
 import io.philotes.http.RequestIds;
 import io.philotes.http.StallGuard;
@@ -81,7 +79,7 @@ public final class EventStreamHandler {
         try {
             place = newEvents.waiter(ApiRoutes.caller(req));
         } catch (NewEvents.Busy e) {
-            throw new ApiException(ProblemType.SERVICE_UNAVAILABLE, e.getMessage(), List.of(), Map.of("Retry-After", "1"));
+            throw ApiException.unavailable(e.getMessage(), 1);
         }
         try (place) {
             res.status(Status.OK_200);

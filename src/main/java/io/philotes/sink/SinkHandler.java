@@ -9,15 +9,12 @@ import java.util.UUID;
 import io.philotes.core.ApiException;
 import io.philotes.core.ApiRequest;
 import io.philotes.core.ApiResponse;
-import io.philotes.core.Durations;
 import io.philotes.core.FieldError;
 import io.philotes.core.FieldReader;
 import io.philotes.core.JsonText;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
 /** {@code /api/v1/pipelines/{id}/sinks}: plain-Java handlers between requests and the sink service. */
 public final class SinkHandler {
@@ -72,20 +69,11 @@ public final class SinkHandler {
         List<FieldError> errors = new ArrayList<>();
         FieldReader r = new FieldReader(body, errors, "");
         r.onlyFields(Set.of("overlap"), Set.of(), "overlap");
-        Duration overlap = DEFAULT_OVERLAP;
-        JsonValue v = body.get("overlap");
-        if (v != null) {
-            Duration parsed = v instanceof JsonString s ? Durations.parse(s.getString()) : null;
-            if (parsed == null || parsed.isNegative() || parsed.compareTo(SinkService.MAX_OVERLAP) > 0) {
-                r.error("overlap", "must be a duration from 0s to 7d, like \"24h\"");
-            } else {
-                overlap = parsed;
-            }
-        }
+        Duration overlap = r.duration("overlap", Duration.ZERO, SinkService.MAX_OVERLAP, "24h");
         if (!errors.isEmpty()) {
             throw ApiException.validation(errors);
         }
-        return ApiResponse.ok(withSecret(service.rotateSecret(req.pathId("id"), name(req), overlap)));
+        return ApiResponse.ok(withSecret(service.rotateSecret(req.pathId("id"), name(req), overlap == null ? DEFAULT_OVERLAP : overlap)));
     }
 
     private static JsonObject withSecret(SinkService.View v) {

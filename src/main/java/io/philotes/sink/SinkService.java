@@ -4,12 +4,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import io.philotes.cdc.EventStore;
 import io.philotes.core.ApiException;
-import io.philotes.core.FieldError;
 import io.philotes.core.JsonText;
 import io.philotes.core.ProblemType;
 import io.philotes.crypto.SecretBox;
@@ -60,8 +58,7 @@ public final class SinkService {
             throw ApiException.conflict("Pipeline " + pipelineId + " has " + MAX_SINKS + " sinks, the most it may have; delete one first");
         }
         urls.refusal(d.url()).ifPresent(reason -> {
-            throw new ApiException(ProblemType.UNPROCESSABLE_CONTENT, "1 field cannot be used: url", List.of(new FieldError("url", reason)),
-                                   Map.of());
+            throw ApiException.unprocessable("url", reason);
         });
         UUID id = UUID.randomUUID();
         String url = d.url().toString();

@@ -62,6 +62,25 @@ FROM (SELECT e.*, sum(e.size) OVER (ORDER BY e.seq) - e.size AS before_it
 WHERE before_it < :bytes
 ORDER BY seq
 
+-- name: events-matching
+-- A filtered page: the events of one schema, table or operation (each filter NULL for any) among seqs :after + 1 to
+-- :until, so a filter that matches little looks at a bounded range; `matched` counts the matches before the byte
+-- limit cut the page, so the caller knows whether the range was read to its end.
+SELECT seq, CAST(lsn AS text) AS lsn, CAST(commit_lsn AS text) AS commit_lsn, xid, commit_time, schema_name, table_name, op,
+       CAST(key AS text) AS key, CAST(before AS text) AS before, CAST(after AS text) AS after, schema_version, matched
+FROM (SELECT e.*, sum(e.size) OVER (ORDER BY e.seq) - e.size AS before_it, count(*) OVER () AS matched
+      FROM (SELECT *, COALESCE(octet_length(CAST(key AS text)), 0) + COALESCE(octet_length(CAST(before AS text)), 0)
+                      + COALESCE(octet_length(CAST(after AS text)), 0) AS size
+            FROM philotes.events
+            WHERE pipeline_id = :pipeline_id AND seq > :after AND seq <= :until
+              AND (CAST(:schema_name AS text) IS NULL OR schema_name = :schema_name)
+              AND (CAST(:table_name AS text) IS NULL OR table_name = :table_name)
+              AND (CAST(:op AS text) IS NULL OR op = :op)
+            ORDER BY seq
+            LIMIT :limit) e) page
+WHERE before_it < :bytes
+ORDER BY seq
+
 -- name: events-bounds
 -- The oldest retained event of a pipeline and the last one stored (what the stream counted, or what the table
 -- holds), each NULL when there is none.

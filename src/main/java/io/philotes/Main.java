@@ -18,6 +18,7 @@ import io.philotes.cdc.EventRetention;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.NewEvents;
 import io.philotes.config.Settings;
+import io.philotes.console.Console;
 import io.philotes.consumer.ConsumerHandler;
 import io.philotes.consumer.ConsumerRepository;
 import io.philotes.consumer.ConsumerService;
@@ -69,6 +70,7 @@ import static io.philotes.auth.Permission.PIPELINES_READ;
 import static io.philotes.auth.Permission.PIPELINES_WRITE;
 import static io.philotes.auth.Permission.PUBLIC;
 import static io.philotes.auth.Permission.SCHEMA_READ;
+import static io.philotes.auth.Permission.SESSION_READ;
 import static io.philotes.auth.Permission.SOURCES_CONNECT;
 import static io.philotes.auth.Permission.SOURCES_READ;
 import static io.philotes.auth.Permission.SOURCES_WRITE;
@@ -161,6 +163,9 @@ public final class Main {
                 .addFilter(auth.enabled() ? Authenticator.checking(keys, monitor::ready) : Authenticator.off())
                 .addFilter(RateLimiter.of(settings.http()))
                 .register(api)
+                .get("/", Console::redirect)
+                .get(Console.PATH, Console::redirect)
+                .register(Console.PATH, Console.load())
                 .error(Throwable.class, Problems::handle)
                 .any(Problems::notFound);
 
@@ -192,6 +197,7 @@ public final class Main {
                 .handler(Method.GET, "/openapi.yaml", PUBLIC, openApi::document)
                 .get("/api/v1/version", PUBLIC, version::document)
                 .get("/api/v1/config", CONFIG_READ, config::document)
+                .get("/api/v1/me", SESSION_READ, keys::me)
                 .get("/api/v1/keys", KEYS_MANAGE, keys::list)
                 .post("/api/v1/keys", KEYS_MANAGE, keys::create)
                 .get("/api/v1/keys/{id}", KEYS_MANAGE, keys::get)

@@ -1,6 +1,7 @@
 package io.philotes.auth;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.UUID;
 
 import io.philotes.core.ApiRequest;
@@ -29,6 +30,21 @@ public final class KeyHandler {
 
     public ApiResponse get(ApiRequest req) {
         return ApiResponse.ok(JsonText.object().add("key", json(service.get(req.path("id")))).build());
+    }
+
+    /* Who the caller is and what it may do: the console offers only what the key's role holds. */
+    public ApiResponse me(ApiRequest req) {
+        Principal p = req.fact(Principal.class).orElseThrow(() -> new IllegalStateException("No principal on an authorized request"));
+        JsonObjectBuilder b = JsonText.object().add("auth_enabled", p.keyId() != null);
+        if (p.keyId() != null) {
+            b.add("key_id", p.keyId()).add("key_name", p.keyName());
+        }
+        b.add("role", p.role().text());
+        if (p.role() == Role.CONSUMER) {
+            b.add("pipeline_ids", JsonText.array(p.pipelines().stream().map(UUID::toString).sorted().toList()));
+        }
+        b.add("permissions", JsonText.array(Arrays.stream(Permission.values()).filter(p.role()::has).map(Permission::text).toList()));
+        return ApiResponse.ok(b.build());
     }
 
     public ApiResponse delete(ApiRequest req) {

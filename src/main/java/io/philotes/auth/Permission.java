@@ -10,6 +10,7 @@ import java.util.Set;
  */
 public enum Permission {
     PUBLIC("public"),
+    SESSION_READ("session:read", Role.ADMIN, Role.OPERATOR, Role.VIEWER, Role.CONSUMER),
     KEYS_MANAGE("keys:manage", Role.ADMIN),
     AUDIT_READ("audit:read", Role.ADMIN),
     CONFIG_READ("config:read", Role.ADMIN, Role.OPERATOR),

@@ -457,11 +457,72 @@ public final class EventStore {
     public List<StoredEvent> after(DbExecute exec, UUID pipelineId, long after, int limit, long bytes) {
         try (var rows = exec.createNamedQuery("events-after")
                 .params(Map.of("pipeline_id", pipelineId, "after", after, "limit", limit, "bytes", bytes)).execute()) {
-            return rows.map(r -> new StoredEvent(r.column("seq").get(Long.class), Rows.text(r, "lsn"), Rows.text(r, "commit_lsn"),
-                                                 r.column("xid").get(Long.class), Rows.instant(r, "commit_time"), Rows.text(r, "schema_name"),
-                                                 Rows.text(r, "table_name"), Rows.text(r, "op"), Rows.text(r, "key"), Rows.text(r, "before"),
-                                                 Rows.text(r, "after"), r.column("schema_version").get(Integer.class))).toList();
+            return rows.map(EventStore::stored).toList();
         }
+    }
+
+    /**
+     * The stored events among a range of seqs that match a filter, in order.
+     *
+     * @param pipelineId the pipeline
+     * @param after      the sequence number to read after
+     * @param until      the last sequence number to look at
+     * @param filter     what the events must match
+     * @param limit      at most this many
+     * @param bytes      and no more once their JSON reaches this many bytes (the first event always comes)
+     * @return the events, and whether the range was read to its end
+     */
+    public Matching matching(UUID pipelineId, long after, long until, Filter filter, int limit, long bytes) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("pipeline_id", pipelineId);
+        p.put("after", after);
+        p.put("until", until);
+        p.put("schema_name", filter.schema());
+        p.put("table_name", filter.table());
+        p.put("op", filter.op());
+        p.put("limit", limit);
+        p.put("bytes", bytes);
+        long[] matched = {0};
+        try (var rows = db.execute().createNamedQuery("events-matching").params(p).execute()) {
+            List<StoredEvent> events = rows.map(r -> {
+                matched[0] = r.column("matched").get(Long.class);
+                return stored(r);
+            }).toList();
+            return new Matching(events, events.size() == matched[0] && matched[0] < limit);
+        }
+    }
+
+    private static StoredEvent stored(DbRow r) {
+        return new StoredEvent(r.column("seq").get(Long.class), Rows.text(r, "lsn"), Rows.text(r, "commit_lsn"), r.column("xid").get(Long.class),
+                               Rows.instant(r, "commit_time"), Rows.text(r, "schema_name"), Rows.text(r, "table_name"), Rows.text(r, "op"),
+                               Rows.text(r, "key"), Rows.text(r, "before"), Rows.text(r, "after"), r.column("schema_version").get(Integer.class));
+    }
+
+    /**
+     * Which events a reader wants; each part null for any.
+     *
+     * @param schema the schema of their table
+     * @param table  their table's name
+     * @param op     their operation
+     */
+    public record Filter(String schema, String table, String op) {
+        /**
+         * Whether it lets every event through.
+         *
+         * @return true without any part
+         */
+        public boolean none() {
+            return schema == null && table == null && op == null;
+        }
+    }
+
+    /**
+     * A filtered read.
+     *
+     * @param events   the events that matched, in order
+     * @param complete whether every seq of the range was looked at (else the page ended at its last event)
+     */
+    public record Matching(List<StoredEvent> events, boolean complete) {
     }
 
     /**

@@ -104,6 +104,16 @@ public interface ApiRequest {
     String caller();
 
     /**
+     * What the web layer found out about the request before its handler ran: the caller's principal, once its key
+     * was checked.
+     *
+     * @param type the kind of fact
+     * @param <T>  its type
+     * @return the fact, if the request has it
+     */
+    <T> Optional<T> fact(Class<T> type);
+
+    /**
      * The version a write is conditional on ({@code If-Match}).
      *
      * @return the version, empty without a condition

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
+import io.philotes.core.ClasspathFiles;
+
 /**
  * Applies {@code sql/migrations/V<n>__<name>.sql} in version order, each in its own transaction, recording
  * a checksum of each. A PostgreSQL advisory lock serializes instances that start together; the second one

@@ -8,6 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.helidon.dbclient.DbStatements;
+import io.philotes.core.ClasspathFiles;
 
 /**
  * The named statements of {@code sql/statements/*.sql}. Each statement follows a line

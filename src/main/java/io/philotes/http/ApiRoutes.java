@@ -146,6 +146,7 @@ public final class ApiRoutes implements HttpService {
             audited(req);
             throw denials.count(denial.get());
         }
+        req.context().register((Principal) authentication);
     }
 
     /**
@@ -264,6 +265,11 @@ public final class ApiRoutes implements HttpService {
         @Override
         public String caller() {
             return ApiRoutes.caller(req);
+        }
+
+        @Override
+        public <T> Optional<T> fact(Class<T> type) {
+            return req.context().get(type);
         }
 
         @Override

@@ -1,8 +1,10 @@
 package io.philotes.pipeline;
 
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +15,10 @@ import java.util.UUID;
 import io.philotes.cdc.ChangeEvent;
 import io.philotes.cdc.EventStore;
 import io.philotes.cdc.StreamState;
+import io.philotes.core.ApiException;
 import io.philotes.core.ApiRequest;
 import io.philotes.core.ApiResponse;
+import io.philotes.core.FieldError;
 import io.philotes.core.JsonText;
 import io.philotes.core.PipelineStatus;
 import io.philotes.source.TableDiscovery.TableName;
@@ -29,6 +33,8 @@ public final class PipelineHandler {
     private static final JsonReaderFactory JSON = Json.createReaderFactory(Map.of());
     private static final int DEFAULT_EVENTS = 100;
     private static final int MAX_EVENTS = 1000;
+    private static final List<String> OPERATIONS = List.of("insert", "update", "delete", "truncate", "snapshot");
+    private static final int MAX_NAME_BYTES = 63;
     private final PipelineService service;
 
     public PipelineHandler(PipelineService service) {
@@ -134,15 +140,34 @@ public final class PipelineHandler {
     public ApiResponse events(ApiRequest req) {
         long after = req.number("after", 0, Long.MAX_VALUE, 0);
         int limit = (int) req.number("limit", 1, MAX_EVENTS, DEFAULT_EVENTS);
-        PipelineService.EventsPage page = service.events(id(req), after, limit);
+        PipelineService.EventsPage page = service.events(id(req), after, limit, filter(req));
         JsonArrayBuilder list = JsonText.array();
-        long next = page.after();
-        for (EventStore.StoredEvent e : page.events()) {
-            list.add(e.raw());
-            next = e.seq();
-        }
-        return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", next)
+        page.events().forEach(e -> list.add(e.raw()));
+        return ApiResponse.ok(JsonText.object().add("events", list).add("next_after", page.next())
                                       .add("first_seq", page.bounds().firstSeq()).add("last_seq", page.bounds().lastSeq()).build());
+    }
+
+    /* ?schema=&table=&op=: names as the catalog has them (1-63 bytes), and one of the operations. */
+    private static EventStore.Filter filter(ApiRequest req) {
+        List<FieldError> errors = new ArrayList<>();
+        String schema = name(req, "schema", errors);
+        String table = name(req, "table", errors);
+        String op = req.query("op").orElse(null);
+        if (op != null && !OPERATIONS.contains(op)) {
+            errors.add(new FieldError("op", "must be one of " + String.join(", ", OPERATIONS)));
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.validation(errors);
+        }
+        return new EventStore.Filter(schema, table, op);
+    }
+
+    private static String name(ApiRequest req, String parameter, List<FieldError> errors) {
+        String name = req.query(parameter).orElse(null);
+        if (name != null && (name.isEmpty() || name.indexOf(0) >= 0 || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES)) {
+            errors.add(new FieldError(parameter, "must be a name of 1-63 bytes in UTF-8, without NUL"));
+        }
+        return name;
     }
 
     public ApiResponse schema(ApiRequest req) {

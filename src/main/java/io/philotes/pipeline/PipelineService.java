@@ -43,6 +43,8 @@ public final class PipelineService {
     private static final int BATCH_SIZE = 10000;
     /* An events page stops once its events' JSON reaches this (the first event always comes). */
     static final long PAGE_BYTES = 4L * 1024 * 1024;
+    /* How many seqs a filtered events page looks at, at most. */
+    static final long FILTER_RANGE = 10_000;
     /* A batch's share of the heap at most, and its floor. */
     private static final long HEAP_SHARE = 64;
     private static final long MIN_BATCH_BYTES = 64 * 1024;
@@ -300,12 +302,31 @@ public final class PipelineService {
         return warnings;
     }
 
-    /* A page of events; a position whose next events the retention deleted is 410, never a silent gap. */
-    EventsPage events(UUID id, long after, int limit) {
-        return events(id, after, limit, PAGE_BYTES);
+    /*
+     * A page of events; a position whose next events the retention deleted is 410, never a silent gap. A filtered
+     * page looks at no more than FILTER_RANGE seqs, so one that matches little costs a bounded read: it may then be
+     * empty while more follows, and its next position is where it stopped looking.
+     */
+    EventsPage events(UUID id, long after, int limit, EventStore.Filter filter) {
+        if (filter.none()) {
+            return events(id, after, limit, PAGE_BYTES);
+        }
+        EventStore.Bounds bounds = bounds(id, after);
+        long until = Math.min(bounds.lastSeq(), after + FILTER_RANGE);
+        if (until <= after) {
+            return new EventsPage(List.of(), after, bounds);
+        }
+        EventStore.Matching page = events.matching(id, after, until, filter, limit, PAGE_BYTES);
+        return new EventsPage(page.events(), page.complete() ? until : page.events().getLast().seq(), bounds);
     }
 
     EventsPage events(UUID id, long after, int limit, long bytes) {
+        EventStore.Bounds bounds = bounds(id, after);
+        List<EventStore.StoredEvent> page = events.after(id, after, limit, bytes);
+        return new EventsPage(page, page.isEmpty() ? after : page.getLast().seq(), bounds);
+    }
+
+    private EventStore.Bounds bounds(UUID id, long after) {
         repository.find(id).orElseThrow(() -> notFound(id));
         EventStore.Bounds bounds = events.bounds(id);
         if (bounds.expiredAfter(after)) {
@@ -313,7 +334,7 @@ public final class PipelineService {
                     + " by the retention (events.retention); the oldest available is seq " + bounds.firstSeq() + ": read on with after="
                     + (bounds.firstSeq() - 1) + ", knowing that those events are gone");
         }
-        return new EventsPage(events.after(id, after, limit, bytes), after, bounds);
+        return bounds;
     }
 
     private List<FieldError> preflight(Pipeline p, List<TableMapping> enabled) {
@@ -565,8 +586,9 @@ public final class PipelineService {
      * Stored events after a position.
      *
      * @param events the events
-     * @param after  the position asked for
+     * @param next   where the next page reads on: the last event's seq, or how far a filtered page looked
+     * @param bounds the events kept
      */
-    record EventsPage(List<EventStore.StoredEvent> events, long after, EventStore.Bounds bounds) {
+    record EventsPage(List<EventStore.StoredEvent> events, long next, EventStore.Bounds bounds) {
     }
 }

@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.philotes.core.ClasspathFiles;
 import io.philotes.support.TestPostgres;
 import org.junit.jupiter.api.Test;
 

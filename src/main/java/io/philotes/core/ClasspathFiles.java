@@ -1,4 +1,4 @@
-package io.philotes.db;
+package io.philotes.core;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,10 +17,10 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * Lists and reads the files of one resource folder, whether the classes run from a folder (tests)
+ * Lists and reads the files of one resource folder (not its subfolders), whether the classes run from a folder (tests)
  * or from the jar (production, the runtime image). No zip file system is needed.
  */
-final class ClasspathFiles {
+public final class ClasspathFiles {
     private ClasspathFiles() {
     }
 
@@ -31,7 +31,7 @@ final class ClasspathFiles {
      * @param suffix file name ending to keep
      * @return file name and content pairs
      */
-    static List<NamedText> read(String folder, String suffix) {
+    public static List<NamedText> read(String folder, String suffix) {
         ClassLoader loader = ClasspathFiles.class.getClassLoader();
         URL url = loader.getResource(folder);
         if (url == null) {
@@ -46,15 +46,16 @@ final class ClasspathFiles {
                     String prefix = folder + "/";
                     Enumeration<JarEntry> entries = jar.entries();
                     while (entries.hasMoreElements()) {
-                        String name = entries.nextElement().getName();
-                        if (name.startsWith(prefix) && name.endsWith(suffix) && name.indexOf('/', prefix.length()) < 0) {
+                        JarEntry entry = entries.nextElement();
+                        String name = entry.getName();
+                        if (!entry.isDirectory() && name.startsWith(prefix) && name.endsWith(suffix) && name.indexOf('/', prefix.length()) < 0) {
                             names.add(name.substring(prefix.length()));
                         }
                     }
                 }
             } else {
                 try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
-                    files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix)).forEach(names::add);
+                    files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix)).forEach(names::add);
                 }
             }
         } catch (IOException e) {
@@ -83,6 +84,6 @@ final class ClasspathFiles {
      * @param name file name without folder
      * @param text UTF-8 content
      */
-    record NamedText(String name, String text) {
+    public record NamedText(String name, String text) {
     }
 }

@@ -67,10 +67,13 @@ function chart(points) {
   const ht = 140;
   const peak = Math.max(1, ...rates.map(p => p.r));
   const now = Date.now();
-  const x = t => w - ((now - t) / (CHART_SECONDS * 1000)) * w;
+  // The chart spans what the page has seen (at least 30 s, at most CHART_SECONDS), so a page just opened draws a line too.
+  const span = Math.min(CHART_SECONDS, Math.max(30, Math.ceil((now - (points.length ? points[0].t : now)) / 1000)));
+  const x = t => w - ((now - t) / (span * 1000)) * w;
   const y = r => ht - 4 - (r / peak) * (ht - 24);
   const current = rates.length ? rates[rates.length - 1].r : 0;
-  const label = `Events per second over the last ${CHART_SECONDS / 60} minutes: now ${current.toFixed(1)}, peak ${peak.toFixed(1)}`;
+  const over = span >= 120 ? `${Math.round(span / 60)} minutes` : `${span} seconds`;
+  const label = `Events per second over the last ${over}: now ${current.toFixed(1)}, peak ${peak.toFixed(1)}`;
   const svg = h('svg:svg', {viewBox: `0 0 ${w} ${ht}`, role: 'img', 'aria-label': label, class: 'chart', preserveAspectRatio: 'none'},
     h('svg:line', {x1: 0, y1: ht - 4, x2: w, y2: ht - 4, class: 'axis'}),
     h('svg:line', {x1: 0, y1: 20, x2: w, y2: 20, class: 'axis'}),

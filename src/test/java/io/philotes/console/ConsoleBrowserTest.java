@@ -77,6 +77,15 @@ class ConsoleBrowserTest {
         browser.screenshot(screenshot);
     }
 
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /* The value of a fact on a page (a dd after its dt). */
     private static By fact(String term) {
         return By.xpath("//dt[normalize-space(.)='" + term + "']/following-sibling::dd[1]");
@@ -146,16 +155,23 @@ class ConsoleBrowserTest {
         PipelineEvents.await(api, path, 4, WAIT_MILLIS);
         browser.exact(fact("Status"), "running");
         browser.exact(fact("Events stored"), "4");
+        // Orders keep coming for a few polls: the chart draws their rate.
+        for (int round = 1; round <= 4; round++) {
+            server.execute(db, "INSERT INTO orders SELECT g, 1, g FROM generate_series(%d, %d) g".formatted(round * 100, round * 100 + 24 * round));
+            sleep(2_100);
+        }
+        browser.exact(fact("Events stored"), String.valueOf(4 + 25 + 49 + 73 + 97));
+        browser.visible(By.cssSelector("figure.chart-box svg polyline"));
         assertThat((String) browser.script("return document.querySelector('figure.chart-box svg').getAttribute('aria-label')"),
                    containsString("Events per second"));
         page("pipeline");
 
         browser.visible(By.cssSelector(".links a[href$='/events']")).click();
         browser.text(By.cssSelector(".events"), "public.customers");
-        WebElement last = browser.driver().findElements(By.cssSelector(".events > li")).getLast();
-        assertThat(last.getText(), containsString("insert"));
-        last.findElement(By.tagName("summary")).click();
-        assertThat(last.findElement(By.cssSelector("pre.json")).getText(), containsString("\"Margaret\""));
+        WebElement margaret = browser.visible(By.xpath("//ol[@class='events']/li[.//summary[contains(., 'insert')"
+                                                       + " and contains(., 'public.customers')]]"));
+        margaret.findElement(By.tagName("summary")).click();
+        assertThat(margaret.findElement(By.cssSelector("pre.json")).getText(), containsString("\"Margaret\""));
         new Select(browser.driver().findElement(By.name("op"))).selectByValue("snapshot");
         browser.click("Show");
         browser.text(By.cssSelector("[role=status].summary"), "Events 1 to 3");
@@ -301,6 +317,27 @@ class ConsoleBrowserTest {
         browser.text(By.cssSelector("#page h1"), "Sources");
         assertThat(api.get("/api/v1/sources/" + id).status(), is(404));
         assertThat(browser.problems(), is(empty()));
+    }
+
+    @Test
+    void aFailedCheckShowsItsFixWithACopyButton() {
+        String db = server.createDatabase();
+        String user = server.createRole("console-pw", false);
+        ApiClient.Response r = api.post("/api/v1/sources", SourceJson.on(server, db, user, "console-pw").add("name", "no-replication")
+                .build().toString());
+        String id = r.json().getJsonObject("source").getString("id");
+        signIn(TestApp.ADMIN_KEY);
+        browser.go("#/sources/" + id);
+        browser.click("Test connection");
+        browser.text(By.cssSelector(".report .verdict"), "not ready");
+        WebElement failed = browser.visible(By.cssSelector(".check-fail"));
+        assertThat(failed.getText(), containsString("replication privilege"));
+        WebElement fix = failed.findElement(By.cssSelector(".remediation pre code"));
+        assertThat(fix.getText(), containsString("ALTER ROLE"));
+        browser.script("arguments[0].scrollIntoView({block: 'center'})", failed);
+        failed.findElement(By.cssSelector(".remediation button")).click();
+        browser.visible(By.cssSelector(".check-fail .copied:not(:empty)"));
+        page("report-with-fix");
     }
 
     @Test

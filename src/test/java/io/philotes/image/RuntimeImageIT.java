@@ -102,6 +102,12 @@ class RuntimeImageIT {
             assertThat(read.statusCode(), is(200));
             assertThat(read.body(), containsString("\"name\":\"from-image\""));
             assertThat(read.body(), not(containsString("image-secret")));
+            // The console's files come from the jar inside the image.
+            HttpResponse<String> console = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/ui/app.js")).build(),
+                                                     HttpResponse.BodyHandlers.ofString());
+            assertThat(console.statusCode(), is(200));
+            assertThat(console.headers().firstValue("Content-Security-Policy").orElse(""), containsString("script-src 'self'"));
+            assertThat(console.body(), containsString("/api/v1/me"));
 
             // The container's HEALTHCHECK command, run as Docker would run it.
             Run health = exec(Map.of("SERVER_PORT", String.valueOf(port)), healthCheck());

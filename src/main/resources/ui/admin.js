@@ -63,23 +63,27 @@ async function keys(view) {
 }
 
 async function audit(view) {
-  const body = h('div');
+  const body = h('tbody');
   const problem = alertBox();
   const size = 100;
   let after = 0;
-  const more = h('button', {type: 'button', class: 'secondary', onclick: () => load()}, 'Newer entries');
+  const status = h('p', {role: 'status', class: 'summary'});
+  const more = h('button', {type: 'button', class: 'secondary', onclick: () => load()}, 'Load newer entries');
+  // A page of entries after the last one shown; how many came, or -1 when the read failed.
   const load = async () => {
     clearProblem(problem);
     try {
       const page = await api.get(api.path('/api/v1/audit', {after, limit: size}));
       after = page.next_after;
+      status.textContent = page.entries.length ? `Entries up to ${after}` : `No newer entries yet (up to ${after})`;
       body.append(...page.entries.map(e => h('tr', {},
         h('td', {class: 'num'}, e.seq), h('td', {}, when(e.at)), h('td', {}, e.key_name ? `${e.key_name} (${e.role})` : '–'),
         h('td', {}, e.client), h('td', {}, e.method), h('td', {class: 'url'}, e.path), h('td', {}, badge(String(e.status), e.status < 400 ? 'pass' : 'fail')),
         h('td', {}, h('code', {}, e.request_id)))));
-      more.disabled = page.entries.length < size;
+      return page.entries.length;
     } catch (e) {
       showProblem(problem, e);
+      return -1;
     }
   };
   show(view, pageTitle('Audit log'), h('p', {}, 'Every state-changing and every denied request, oldest first.'), problem,
@@ -87,9 +91,11 @@ async function audit(view) {
       h('table', {}, h('caption', {class: 'sr-only'}, 'Audit log'),
         h('thead', {}, h('tr', {}, ['Seq', 'At', 'Key', 'Client', 'Method', 'Path', 'Status', 'Request'].map(x => h('th', {scope: 'col'}, x)))),
         body)),
-    h('div', {class: 'actions'}, more));
-  // Oldest first, as the API keeps it; up to ten pages at once, then a page per press.
-  for (let i = 0; i < 10 && !more.disabled; i += 1) await load();
+    h('div', {class: 'actions'}, status, more));
+  // Oldest first, as the API keeps it: up to ten full pages at once, then a page per press.
+  for (let i = 0; i < 10; i += 1) {
+    if (await load() < size) break;
+  }
 }
 
 export const adminPages = [

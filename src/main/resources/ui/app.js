@@ -3,8 +3,8 @@
 
 import * as api from './api.js';
 import {h, show, showProblem, clearProblem} from './dom.js';
-import {sourcePages} from './sources.js';
-import {pipelinePages} from './pipelines.js';
+import {sourcePages, forgetOnboarding} from './sources.js';
+import {pipelinePages, forgetSamples} from './pipelines.js';
 import {adminPages} from './admin.js';
 
 const page = document.getElementById('page');
@@ -24,10 +24,17 @@ const session = {
 
 const routes = [...sourcePages, ...pipelinePages, ...adminPages];
 let leave = [];
+let shown = 0;
 
-/** Registers what to stop when the page is left (a poll, a stream). */
-function onLeave(stop) {
-  leave.push(stop);
+/**
+ * What a page registers to stop when it is left (a poll). A page left before it got that far (its first request was
+ * still out) has its poll stopped at once instead of polling behind the next page.
+ */
+function leaving(page) {
+  return stop => {
+    if (page === shown) leave.push(stop);
+    else stop();
+  };
 }
 
 function navigation() {
@@ -58,6 +65,7 @@ function markCurrent() {
 async function route() {
   leave.forEach(stop => stop());
   leave = [];
+  shown += 1;
   if (!session.me) return;
   const hash = location.hash.replace(/^#/, '') || home();
   for (const r of routes) {
@@ -68,7 +76,7 @@ async function route() {
     const view = h('div', {class: 'view'});
     show(page, view);
     try {
-      await r.render(view, {params: m.slice(1).map(decodeURIComponent), session, onLeave, go});
+      await r.render(view, {params: m.slice(1).map(decodeURIComponent), session, onLeave: leaving(shown), go});
     } catch (e) {
       if (e instanceof api.ApiError && e.status === 401) return;
       const box = h('div', {class: 'problem', role: 'alert'});
@@ -94,8 +102,12 @@ function go(hash) {
 function signedOut(problem) {
   api.signOut();
   session.me = null;
+  // Nothing of this key's session is left for the next one signing in on this tab.
+  forgetOnboarding();
+  forgetSamples();
   leave.forEach(stop => stop());
   leave = [];
+  shown += 1;
   nav.hidden = true;
   who.hidden = true;
   page.replaceChildren();
@@ -140,6 +152,11 @@ signInForm.addEventListener('submit', async event => {
 });
 
 document.getElementById('sign-out').addEventListener('click', () => signedOut(null));
+// The skip link moves the focus, not the route (the hash names pages here).
+document.querySelector('.skip').addEventListener('click', event => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
 api.whenSignedOut(problem => signedOut(problem));
 window.addEventListener('hashchange', route);
 start();

@@ -9,7 +9,7 @@ export function h(tag, attrs = {}, ...children) {
   const el = tag.startsWith('svg:') ? document.createElementNS('http://www.w3.org/2000/svg', tag.slice(4)) : document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
-    if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+    if (typeof value === 'function' && /^on[a-z]+$/.test(name)) el.addEventListener(name.slice(2), value);
     else if (name === 'value' && 'value' in el && !tag.startsWith('svg:')) el.value = value;
     else if (name === 'checked' || name === 'selected') el[name] = Boolean(value);
     else el.setAttribute(name, value === true ? '' : String(value));
@@ -86,9 +86,9 @@ export function showProblem(alertEl, error, form) {
   clearProblem(alertEl, form);
   const p = error.problem || {title: 'Request failed', detail: String(error.message || error)};
   const loose = [];
-  for (const e of p.errors || []) {
-    const control = form && form.querySelector(`[name="${CSS.escape(e.field)}"]`);
-    if (control) {
+  for (const e of Array.isArray(p.errors) ? p.errors : []) {
+    const control = form && form.querySelector(`[name="${CSS.escape(String(e.field))}"]`);
+    if (control && control.closest('.field')) {
       const msg = h('p', {class: 'field-error', id: uid('err')}, e.message);
       control.setAttribute('aria-invalid', 'true');
       control.setAttribute('aria-describedby', [control.getAttribute('aria-describedby'), msg.id].filter(Boolean).join(' '));

@@ -47,6 +47,10 @@ async function list(view, {session, onLeave}) {
 /* Samples of events_processed per pipeline, kept while the tab lives so the chart survives moving between pages. */
 const samples = new Map();
 
+export function forgetSamples() {
+  samples.clear();
+}
+
 function sample(id, eventsProcessed) {
   const now = Date.now();
   const points = samples.get(id) || [];
@@ -105,19 +109,28 @@ async function detail(view, {params, session, onLeave, go}) {
   const live = h('div', {'aria-live': 'off'});
   const mappings = h('section', {'aria-labelledby': 'mappings-title'});
   const canWrite = session.can('pipelines:write');
+  // What the state allows: a running pipeline can be stopped, a stopped one started, copied again or deleted.
+  const allow = status => {
+    const busy = ['starting', 'running', 'stopping'].includes(status);
+    for (const button of view.querySelectorAll('button[data-action]')) {
+      const a = button.dataset.action;
+      button.disabled = a === 'start' ? busy : a === 'stop' ? status === 'stopped' : status !== 'stopped';
+    }
+  };
+  let status = pipeline.status;
   const act = (text, path, confirmText, kind) => h('button', {type: 'button', class: kind || null, 'data-action': path, onclick: async event => {
     if (confirmText && !await confirmDialog(confirmText, text)) return;
-    const button = event.currentTarget;
-    button.disabled = true;
+    event.currentTarget.disabled = true;
     clearProblem(problem);
     try {
       const res = await api.post(`${base}/${path}`);
       pipeline = res.pipeline;
+      status = pipeline.status;
       renderMappings();
     } catch (e) {
       showProblem(problem, e);
     } finally {
-      button.disabled = false;
+      allow(status);
     }
   }}, text);
   const actions = [];
@@ -159,17 +172,14 @@ async function detail(view, {params, session, onLeave, go}) {
   }
 
   show(view, pageTitle(pipeline.name, ...actions), problem, links, live, mappings);
+  allow(status);
   renderMappings();
   await poll(onLeave, async () => {
     try {
       const s = await api.get(`${base}/status`);
       const points = sample(id, s.events_processed);
-      // What the state allows: a running pipeline can be stopped, a stopped one started, changed or deleted.
-      const busy = ['starting', 'running', 'stopping'].includes(s.status);
-      for (const button of view.querySelectorAll('button[data-action]')) {
-        const a = button.dataset.action;
-        button.disabled = a === 'start' ? busy : a === 'stop' ? s.status === 'stopped' : s.status !== 'stopped';
-      }
+      status = s.status;
+      allow(status);
       show(live,
         h('dl', {class: 'facts'},
           fact('Status', [badge(s.status), s.error_message ? h('p', {class: 'why'}, s.error_message) : null]),
@@ -202,12 +212,12 @@ async function events(view, {params, session}) {
   const bounds = await api.get(api.path(base, {after: Number.MAX_SAFE_INTEGER, limit: 1}));
   let tables = [];
   try {
-    tables = (await api.get(`/api/v1/pipelines/${api.seg(id)}/schema`)).tables.map(t => `${t.schema}.${t.table}`);
+    tables = (await api.get(`/api/v1/pipelines/${api.seg(id)}/schema`)).tables;
   } catch {
     tables = [];
   }
   const problem = alertBox();
-  const tableFilter = select('table', [['', 'All tables'], ...tables]);
+  const tableFilter = select('table', [['', 'All tables'], ...tables.map((t, i) => [String(i), `${t.schema}.${t.table}`])]);
   const opFilter = select('op', [['', 'All operations'], ...OPERATIONS]);
   const size = select('limit', ['20', '50', '100', '500'], '50');
   const body = h('div');
@@ -216,17 +226,27 @@ async function events(view, {params, session}) {
   let next = after;
   let last = bounds.last_seq;
   let first = bounds.first_seq;
+  // Where the pages before this one began, so that Older goes back to exactly what was shown.
+  let history = [];
 
   const filters = () => {
-    const t = tableFilter.value;
-    const dot = t.indexOf('.');
-    return t ? {schema: t.slice(0, dot), table: t.slice(dot + 1), op: opFilter.value} : {op: opFilter.value};
+    const t = tables[Number(tableFilter.value)];
+    return tableFilter.value && t ? {schema: t.schema, table: t.table, op: opFilter.value} : {op: opFilter.value};
   };
-  const load = async at => {
+  // A filtered page that found nothing in its range reads on by itself, up to 20 ranges (200,000 events) per press.
+  const load = async (at, back = []) => {
     clearProblem(problem);
     try {
-      const page = await api.get(api.path(base, {after: at, limit: size.value, ...filters()}));
-      after = at;
+      let page;
+      let from = at;
+      for (let hops = 0; hops < 20; hops += 1) {
+        page = await api.get(api.path(base, {after: from, limit: size.value, ...filters()}));
+        if (page.events.length || page.next_after >= page.last_seq || page.next_after === from) break;
+        from = page.next_after;
+        position.textContent = `Looking for matching events after seq ${count(from)}…`;
+      }
+      after = from;
+      history = back;
       next = page.next_after;
       first = page.first_seq;
       last = page.last_seq;
@@ -243,15 +263,20 @@ async function events(view, {params, session}) {
   };
   const n = () => Number(size.value);
   const filtered = () => Boolean(tableFilter.value || opFilter.value);
+  const oldest = () => Math.max(0, first - 1);
   const form = h('form', {class: 'filters', novalidate: true, onsubmit: event => {
     event.preventDefault();
-    load(Math.max(0, first - 1));
+    load(oldest());
   }}, field('Table', tableFilter), field('Operation', opFilter), field('Page size', size), h('button', {type: 'submit'}, 'Show'));
+  // Older: back to the page before (a filtered page cannot be counted back to); unfiltered, seqs count back by the page size.
+  // Newest: unfiltered, the last page; filtered, the matches among the last 10,000 events.
+  const older = () => history.length ? load(history[history.length - 1], history.slice(0, -1))
+    : load(filtered() ? oldest() : Math.max(oldest(), after - n()));
   const nav = h('div', {class: 'actions pager'},
-    h('button', {type: 'button', class: 'secondary', onclick: () => load(Math.max(0, first - 1))}, 'Oldest'),
-    h('button', {type: 'button', class: 'secondary', onclick: () => load(Math.max(first - 1, after - (filtered() ? 10000 : n()), 0))}, 'Older'),
-    h('button', {type: 'button', class: 'secondary', onclick: () => load(next)}, 'Newer'),
-    h('button', {type: 'button', class: 'secondary', onclick: () => load(Math.max(first - 1, last - (filtered() ? 10000 : n()), 0))}, 'Newest'));
+    h('button', {type: 'button', class: 'secondary', onclick: () => load(oldest())}, 'Oldest'),
+    h('button', {type: 'button', class: 'secondary', onclick: older}, 'Older'),
+    h('button', {type: 'button', class: 'secondary', onclick: () => load(next, next > after ? [...history, after] : history)}, 'Newer'),
+    h('button', {type: 'button', class: 'secondary', onclick: () => load(Math.max(oldest(), last - (filtered() ? 10000 : n())))}, 'Newest'));
   show(view, pageTitle('Events'), h('p', {}, link(session.can('pipelines:read') ? `#/pipelines/${id}` : '#/events', 'Back')), form, problem, position,
     nav, body);
   await load(after);
@@ -265,7 +290,8 @@ async function delivery(view, {params, session, onLeave}) {
   const consumers = h('section', {'aria-labelledby': 'consumers-title'});
   const sinks = h('section', {'aria-labelledby': 'sinks-title'});
   const canWrite = session.can('pipelines:write');
-  show(view, pageTitle('Consumers and sinks'), h('p', {}, link(`#/pipelines/${id}`, 'Back to the pipeline')), problem, consumers, sinks);
+  show(view, pageTitle('Consumers and sinks'), session.can('pipelines:read') ? h('p', {}, link(`#/pipelines/${id}`, 'Back to the pipeline')) : null,
+    problem, consumers, sinks);
   const sinkAction = (s, action) => h('button', {type: 'button', class: 'secondary small', onclick: async () => {
     clearProblem(problem);
     try {

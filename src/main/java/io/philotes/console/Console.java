@@ -29,8 +29,10 @@ public final class Console implements HttpService {
     public static final String PATH = "/ui";
     private static final String FOLDER = "ui";
     private static final String INDEX = "index.html";
+    /* Trusted Types: the pages never parse a string as HTML, and the browser makes sure of it. */
     private static final String POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
-            + " manifest-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+            + " manifest-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none';"
+            + " require-trusted-types-for 'script'; trusted-types 'none'";
     private static final Map<String, String> TYPES = Map.of(
             ".html", "text/html; charset=utf-8",
             ".js", "text/javascript; charset=utf-8",
@@ -66,9 +68,11 @@ public final class Console implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::index)
+                .head("/", this::index)
                 .get("/{file}", this::file)
-                .any("/", Problems.allow(Method.GET))
-                .any("/{file}", Problems.allow(Method.GET));
+                .head("/{file}", this::file)
+                .any("/", Problems.allow(Method.GET, Method.HEAD))
+                .any("/{file}", Problems.allow(Method.GET, Method.HEAD));
     }
 
     /**
@@ -104,12 +108,26 @@ public final class Console implements HttpService {
                 // Checked on every load, so an upgrade is seen at once; unchanged files cost a 304.
                 .header(HeaderNames.CACHE_CONTROL, "no-cache")
                 .header(HeaderNames.ETAG, file.etag());
-        boolean unchanged = req.headers().first(HeaderNames.IF_NONE_MATCH).map(tags -> tags.contains(file.etag())).orElse(false);
-        if (unchanged) {
+        if (unchanged(req, file.etag())) {
             res.status(Status.NOT_MODIFIED_304).send();
             return;
         }
-        res.header(HeaderNames.CONTENT_TYPE, file.type()).send(file.content());
+        res.header(HeaderNames.CONTENT_TYPE, file.type());
+        if (req.prologue().method() == Method.HEAD) {
+            res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(file.content().length)).send();
+        } else {
+            res.send(file.content());
+        }
+    }
+
+    /* If-None-Match (RFC 9110 13.1.2): any of its tags, weak or strong, or *, in one header line or several. */
+    private static boolean unchanged(ServerRequest req, String etag) {
+        if (!req.headers().contains(HeaderNames.IF_NONE_MATCH)) {
+            return false;
+        }
+        return req.headers().get(HeaderNames.IF_NONE_MATCH).allValues(true).stream()
+                .map(String::strip)
+                .anyMatch(tag -> tag.equals("*") || tag.equals(etag) || tag.equals("W/" + etag));
     }
 
     private static File file(ClasspathFiles.NamedText text) {

@@ -41,7 +41,8 @@ public final class Metrics implements Filter {
     private static final Pattern ID = Pattern.compile("/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Set<String> ROUTE_WORDS = Set.of("{id}", "api", "v1", "sources", "pipelines", "tables", "test", "start", "stop",
             "status", "events", "version", "config", "health", "live", "ready", "metrics", "openapi", "openapi.yaml", "keys", "audit",
-            "resnapshot", "consumers", "ack", "stream", "sinks", "schema", "pause", "resume", "rotate-secret");
+            "resnapshot", "consumers", "ack", "stream", "sinks", "schema", "pause", "resume", "rotate-secret",
+            "me", "ui");
 
     private static final List<String> SINK_STATES = List.of("active", "retrying", "paused", "failed");
     private static final List<String> WAL_STATUSES = List.of("reserved", "extended", "unreserved", "lost", "unknown");

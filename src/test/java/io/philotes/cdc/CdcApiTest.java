@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
@@ -26,7 +27,6 @@ import io.philotes.support.TestApp;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +37,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 /** Start, stream, stop and resume through the HTTP API, against a real source PostgreSQL (loopback). */
+@PhilotesTest
 class CdcApiTest {
     private static final long WAIT_MILLIS = 20_000;
     /* An accounts row as the contract types it: arrays keep their text form. */
@@ -46,18 +47,10 @@ class CdcApiTest {
     private static ApiClient api;
 
     @BeforeAll
-    static void start() {
-        server = SourceServers.logical();
-        app = TestApp.start(Map.of());
+    static void start(TestApp started, SourceServers.Server source) {
+        app = started;
         api = app.client();
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        if (app != null) {
-            app.close();
-        }
-        server.dropPipelineSlots();
+        server = source;
     }
 
     /* A source database with the given tables, registered as a source; returns the source id. */

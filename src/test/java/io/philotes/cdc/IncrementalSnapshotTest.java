@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.ServiceProcess;
 import io.philotes.support.SourceJson;
@@ -26,7 +27,6 @@ import io.philotes.support.TestPostgres;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +41,7 @@ import static org.hamcrest.Matchers.lessThan;
  * pipelines, a copy asked for again, tables without a key, a copy cut by SIGKILL, and a large copy that holds no
  * long transaction on the source.
  */
+@PhilotesTest
 class IncrementalSnapshotTest {
     private static final long WAIT_MILLIS = 60_000;
     private static SourceServers.Server server;
@@ -48,18 +49,10 @@ class IncrementalSnapshotTest {
     private static ApiClient api;
 
     @BeforeAll
-    static void start() {
-        server = SourceServers.logical();
-        app = TestApp.start(Map.of());
+    static void start(TestApp started, SourceServers.Server source) {
+        app = started;
         api = app.client();
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        if (app != null) {
-            app.close();
-        }
-        server.dropPipelineSlots();
+        server = source;
     }
 
     /*

@@ -2,19 +2,17 @@ package io.philotes.cdc;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Map;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +21,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
 /** Every event carries the version of its table's shape, and GET /schema describes each version, through the API. */
+@PhilotesTest
 class SchemaVersionTest {
     private static final long WAIT_MILLIS = 20_000;
     private static SourceServers.Server server;
@@ -30,18 +29,10 @@ class SchemaVersionTest {
     private static ApiClient api;
 
     @BeforeAll
-    static void start() {
-        server = SourceServers.logical();
-        app = TestApp.start(Map.of());
+    static void start(TestApp started, SourceServers.Server source) {
+        app = started;
         api = app.client();
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        if (app != null) {
-            app.close();
-        }
-        server.dropPipelineSlots();
+        server = source;
     }
 
     private static JsonObject table(String path) {

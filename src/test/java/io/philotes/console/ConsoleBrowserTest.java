@@ -1,16 +1,14 @@
 package io.philotes.console;
 
-import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.Browser;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * violation or a script error would be), and its screenshot is saved under target/console/.
  */
 @DisabledIfSystemProperty(named = "console.browser.skip", matches = "true")
+@PhilotesTest
 class ConsoleBrowserTest {
     private static final long WAIT_MILLIS = 30_000;
     private static SourceServers.Server server;
@@ -46,18 +45,10 @@ class ConsoleBrowserTest {
     private Browser browser;
 
     @BeforeAll
-    static void start() {
-        server = SourceServers.logical();
-        app = TestApp.start(Map.of());
+    static void start(TestApp started, SourceServers.Server source) {
+        app = started;
         api = app.client();
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        if (app != null) {
-            app.close();
-        }
-        server.dropPipelineSlots();
+        server = source;
     }
 
     @BeforeEach
@@ -196,6 +187,9 @@ class ConsoleBrowserTest {
         page("keys");
         browser.click("Audit log");
         browser.text(By.cssSelector("table"), "/api/v1/pipelines");
+        // One row per entry, each with its eight cells under their headers.
+        assertThat(browser.script("const t = document.querySelector('#page table'); return t.tBodies.length === 1 && t.tBodies[0].rows.length > 5"
+                                  + " && [...t.rows].every(r => r.cells.length === 8)"), is(true));
         page("audit");
     }
 
@@ -250,20 +244,44 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    void aHostileNameIsShownAsTextAndRunsNothing() {
+    void hostileNamesAndValuesAreShownAsTextAndRunNothing() {
         String hostile = "<img src=x onerror=alert(1)>";
+        String table = "<svg onload=alert(2)>";
+        String value = "<script>alert(3)</script><img src=x onerror=alert(4)>";
         String db = server.createDatabase();
+        server.execute(db, "CREATE TABLE \"" + table + "\" (id int PRIMARY KEY, note text); INSERT INTO \"" + table + "\" VALUES (1, '"
+                + value + "')");
         ApiClient.Response r = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", hostile).build().toString());
         assertThat(r.toString(), r.status(), is(201));
         String id = r.json().getJsonObject("source").getString("id");
+        String pipeline = "/api/v1/pipelines/" + api.post("/api/v1/pipelines", """
+                {"name":"%s","source_id":"%s","tables":[{"table":"%s"}]}""".formatted(hostile, id, table))
+                .json().getJsonObject("pipeline").getString("id");
+        assertThat(api.post(pipeline + "/start", "").status(), is(200));
+        PipelineEvents.await(api, pipeline, 1, WAIT_MILLIS);
+        api.post("/api/v1/keys", "{\"name\":\"" + table + "\",\"role\":\"viewer\"}");
 
         signIn(TestApp.ADMIN_KEY);
         browser.go("#/sources");
         browser.text(By.cssSelector("table"), hostile);
         browser.go("#/sources/" + id);
         browser.text(By.cssSelector("#page h1"), hostile);
-        assertThat(browser.driver().findElements(By.cssSelector("#page img")), is(empty()));
+        browser.click("Discover tables");
+        browser.text(By.cssSelector("table"), table);
+        browser.go("#" + pipeline.substring("/api/v1".length()));
+        browser.text(By.cssSelector("#page h1"), hostile);
+        browser.text(By.cssSelector("#page table"), table);
+        browser.go("#" + pipeline.substring("/api/v1".length()) + "/events");
+        WebElement event = browser.visible(By.cssSelector(".events > li"));
+        assertThat(event.getText(), containsString(table));
+        event.findElement(By.tagName("summary")).click();
+        assertThat(event.findElement(By.cssSelector("pre.json")).getText(), containsString(value));
+        page("hostile-event");
+        browser.go("#/keys");
+        browser.text(By.cssSelector("table"), table);
+        assertThat(browser.driver().findElements(By.cssSelector("#page img, #page script, #page svg")), is(empty()));
         assertThrows(NoAlertPresentException.class, () -> browser.driver().switchTo().alert());
+        api.post(pipeline + "/stop", "");
         page("hostile-name");
     }
 
@@ -301,6 +319,10 @@ class ConsoleBrowserTest {
         signIn(TestApp.ADMIN_KEY);
         browser.go("#/sources/" + id);
         browser.text(By.cssSelector("#page h1"), "to-delete");
+        // The skip link moves the focus to the page, and stays on it.
+        browser.driver().findElement(By.cssSelector(".skip")).sendKeys(Keys.ENTER);
+        assertThat(browser.driver().switchTo().activeElement().getAttribute("id"), is("main"));
+        assertThat((String) browser.script("return location.hash"), is("#/sources/" + id));
         browser.control("Delete").sendKeys(Keys.ENTER);
         WebElement dialog = browser.visible(By.cssSelector("dialog[open]"));
         assertThat(dialog.getText(), containsString("Delete source to-delete?"));

@@ -1,5 +1,6 @@
 package io.philotes.console;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -49,6 +50,7 @@ class ConsoleTest {
             assertThat(csp, containsString("style-src 'self';"));
             assertThat(csp, containsString("frame-ancestors 'none'"));
             assertThat(csp, containsString("form-action 'none'"));
+            assertThat(csp, containsString("require-trusted-types-for 'script'; trusted-types 'none'"));
             assertThat(csp, not(containsString("unsafe")));
             assertThat(r.header("X-Content-Type-Options").orElseThrow(), is("nosniff"));
             assertThat(r.header("Referrer-Policy").orElseThrow(), is("no-referrer"));
@@ -76,6 +78,10 @@ class ConsoleTest {
             assertThat(js, code, not(containsString("insertAdjacentHTML")));
             assertThat(js, code, not(containsString("eval(")));
             assertThat(js, code, not(containsString("localStorage")));
+            assertThat(js, code, not(containsString(".style")));
+            assertThat(js, code, not(containsString("'style'")));
+            assertThat(js, code, not(containsString("style:")));
+            assertThat(js, code, not(containsString("document.write")));
         }
     }
 
@@ -87,6 +93,21 @@ class ConsoleTest {
         assertThat(again.status(), is(304));
         assertThat(again.body(), is(""));
         assertThat(anonymous.get("/ui/app.js", "If-None-Match", "\"other\"").status(), is(200));
+        assertThat(anonymous.get("/ui/app.js", "If-None-Match", "\"other\", W/" + etag).status(), is(304));
+        assertThat(anonymous.get("/ui/app.js", "If-None-Match", "\"other\"", "If-None-Match", etag).status(), is(304));
+        assertThat(anonymous.get("/ui/app.js", "If-None-Match", "*").status(), is(304));
+        assertThat(anonymous.get("/ui/console.css", "If-None-Match", etag).status(), is(200));
+    }
+
+    @Test
+    void headSaysWhatGetWouldSend() {
+        ApiClient.Response get = anonymous.get("/ui/dom.js");
+        ApiClient.Response head = anonymous.send("HEAD", "/ui/dom.js", null);
+        assertThat(head.status(), is(200));
+        assertThat(head.body(), is(""));
+        assertThat(head.header("Content-Length").orElseThrow(), is(String.valueOf(get.body().getBytes(StandardCharsets.UTF_8).length)));
+        assertThat(head.header("ETag"), is(get.header("ETag")));
+        assertThat(head.header("Content-Security-Policy"), is(get.header("Content-Security-Policy")));
     }
 
     @Test

@@ -1,10 +1,9 @@
 package io.philotes.pipeline;
 
-import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 
 import io.philotes.support.ApiClient;
+import io.philotes.support.PhilotesTest;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
@@ -21,44 +20,42 @@ import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.is;
 
 /** {@code GET /events?schema=&table=&op=}: the event browser's filters, each page looking at a bounded range of seqs. */
+@PhilotesTest
 class EventFilterTest {
     private static final long WAIT_MILLIS = 60_000;
     private static final int BIG = 12_000;
     private static SourceServers.Server server;
-    private static TestApp app;
     private static ApiClient api;
     private static String path;
 
     @BeforeAll
-    static void start() {
-        server = SourceServers.logical();
-        app = TestApp.start(Map.of());
+    static void start(TestApp app, SourceServers.Server sources) {
+        server = sources;
         api = app.client();
         String db = server.createDatabase();
         server.execute(db, """
                 CREATE TABLE big (id int PRIMARY KEY);
                 CREATE TABLE small (id int PRIMARY KEY, note text);
+                CREATE TABLE wide (id int PRIMARY KEY, blob text);
                 INSERT INTO big SELECT generate_series(1, %d);
                 ANALYZE""".formatted(BIG));
         String source = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "filtered").build().toString())
                 .json().getJsonObject("source").getString("id");
         path = "/api/v1/pipelines/" + api.post("/api/v1/pipelines", """
-                {"name":"filtered","source_id":"%s","tables":[{"table":"big"},{"table":"small"}]}""".formatted(source))
+                {"name":"filtered","source_id":"%s","tables":[{"table":"big"},{"table":"small"},{"table":"wide"}]}""".formatted(source))
                 .json().getJsonObject("pipeline").getString("id");
         assertThat(api.post(path + "/start", "").status(), is(200));
         PipelineEvents.awaitStatus(api, path, "running", WAIT_MILLIS);
         PipelineEvents.awaitCopied(api, path, WAIT_MILLIS);
         server.execute(db, "INSERT INTO small VALUES (1, 'a'), (2, 'b'); UPDATE small SET note = 'c' WHERE id = 1; DELETE FROM big WHERE id = 5");
-        PipelineEvents.await(api, path, BIG + 4, WAIT_MILLIS);
+        // Six rows of 1 MiB each: a page stops once its events' JSON reaches 4 MiB.
+        server.execute(db, "INSERT INTO wide SELECT g, repeat(chr(97 + g), 1048576) FROM generate_series(1, 6) g");
+        PipelineEvents.await(api, path, BIG + 10, WAIT_MILLIS);
     }
 
     @AfterAll
-    static void stop() throws SQLException {
-        if (app != null) {
-            api.post(path + "/stop", "");
-            app.close();
-        }
-        server.dropPipelineSlots();
+    static void stop() {
+        api.post(path + "/stop", "");
     }
 
     private static List<JsonObject> events(ApiClient.Response r) {
@@ -80,6 +77,17 @@ class EventFilterTest {
         long next = second.json().getJsonNumber("next_after").longValue();
         assertThat(next, is(second.json().getJsonNumber("last_seq").longValue()));
         assertThat(events(api.get(path + "/events?table=small&after=" + next)).size(), is(0));
+    }
+
+    @Test
+    void aPageCutByItsSizeEndsAtItsLastEventSoNoneIsSkipped() {
+        ApiClient.Response page = api.get(path + "/events?table=wide&limit=10&after=" + BIG);
+        List<JsonObject> first = events(page);
+        assertThat(first.size(), is(4));
+        long next = page.json().getJsonNumber("next_after").longValue();
+        assertThat(next, is(first.getLast().getJsonNumber("seq").longValue()));
+        List<JsonObject> rest = events(api.get(path + "/events?table=wide&limit=10&after=" + next));
+        assertThat(rest.stream().map(e -> e.getJsonObject("after").getInt("id")).toList(), contains(5, 6));
     }
 
     @Test

@@ -226,13 +226,15 @@ public final class Browser implements AutoCloseable {
 
     /**
      * What the browser logged at warning level or above since the last call (CSP violations, script errors, failed
-     * loads), with the API's own refusals left out: a 4xx the page asked for and then showed is not a fault.
+     * loads), with the API's own refusals left out: a 4xx of an API call the page made and then showed is not a fault
+     * (a 404 of one of the console's own files is).
      *
      * @return the entries
      */
     public List<String> problems() {
         for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-            if (e.getLevel().intValue() >= Level.WARNING.intValue() && !e.getMessage().contains("the server responded with a status of 4")) {
+            boolean apiRefusal = e.getMessage().contains(base + "/api/") && e.getMessage().contains("the server responded with a status of 4");
+            if (e.getLevel().intValue() >= Level.WARNING.intValue() && !apiRefusal) {
                 logged.add(e.getLevel() + " " + e.getMessage());
             }
         }

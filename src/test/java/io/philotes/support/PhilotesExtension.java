@@ -10,7 +10,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Runs {@link PhilotesTest}: starts the service the first time a test of the class asks for it (after the
- * class's static initializers) and stops it when the class is done (the class-level store closes it).
+ * class's static initializers) and stops it when the class is done (the class-level store closes it). A class that
+ * asks for a {@link SourceServers.Server} gets the shared source server with logical replication, whose pipeline
+ * slots are dropped once the class's service has stopped (the server has few, and test classes share it).
  */
 final class PhilotesExtension implements ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PhilotesExtension.class);
@@ -18,22 +20,27 @@ final class PhilotesExtension implements ParameterResolver {
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
-        return type == ApiClient.class || type == TestApp.class;
+        return type == ApiClient.class || type == TestApp.class || type == SourceServers.Server.class;
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        TestApp app = app(context);
-        return parameter.getParameter().getType() == TestApp.class ? app : app.client();
+        Class<?> type = parameter.getParameter().getType();
+        Running running = running(context);
+        if (type == SourceServers.Server.class) {
+            running.source = true;
+            return SourceServers.logical();
+        }
+        return type == TestApp.class ? running.app : running.app.client();
     }
 
-    private static TestApp app(ExtensionContext context) {
+    private static Running running(ExtensionContext context) {
         Class<?> testClass = context.getRequiredTestClass();
         ExtensionContext classContext = context;
         while (classContext.getTestMethod().isPresent()) {
             classContext = classContext.getParent().orElseThrow();
         }
-        return classContext.getStore(NAMESPACE).getOrComputeIfAbsent(testClass, c -> new Running(start(testClass)), Running.class).app();
+        return classContext.getStore(NAMESPACE).getOrComputeIfAbsent(testClass, c -> new Running(start(testClass)), Running.class);
     }
 
     private static TestApp start(Class<?> testClass) {
@@ -55,11 +62,21 @@ final class PhilotesExtension implements ParameterResolver {
         return TestApp.start(config);
     }
 
-    /* Closed by JUnit with the class's store. */
-    private record Running(TestApp app) implements ExtensionContext.Store.CloseableResource {
+    /* Closed by JUnit with the class's store: the service, then the slots its pipelines left on the source server. */
+    private static final class Running implements ExtensionContext.Store.CloseableResource {
+        private final TestApp app;
+        private volatile boolean source;
+
+        Running(TestApp app) {
+            this.app = app;
+        }
+
         @Override
         public void close() {
             app.close();
+            if (source) {
+                SourceServers.logical().dropPipelineSlots();
+            }
         }
     }
 }

@@ -88,7 +88,7 @@ class SystemApiTest {
         assertThat(r.problemSlug(), is("not-found"));
         assertThat(r.json().getString("instance"), is("/api/v1/nothing-here"));
         assertThat(r.json().getString("title"), is("Not found"));
-        assertThat(api.get("/").problemSlug(), is("not-found"));
+        assertThat(api.get("/nothing-here").problemSlug(), is("not-found"));
     }
 
     @Test

@@ -68,6 +68,17 @@ class ConsoleBrowserTest {
         browser.screenshot(screenshot);
     }
 
+    /* A new database with the given tables on the source server, registered as a source (as its superuser); its id. */
+    private static String source(String name, String ddl) {
+        String db = server.createDatabase();
+        if (!ddl.isEmpty()) {
+            server.execute(db, ddl);
+        }
+        ApiClient.Response r = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", name).build().toString());
+        assertThat(r.toString(), r.status(), is(201));
+        return r.json().getJsonObject("source").getString("id");
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -179,6 +190,16 @@ class ConsoleBrowserTest {
         browser.exact(fact("Status"), "stopped");
         PipelineEvents.awaitStatus(api, path, "stopped", WAIT_MILLIS);
 
+        // The list follows the pipeline's state by itself.
+        browser.click("Pipelines");
+        By state = By.xpath("//tr[td/a[normalize-space(.)='shop-cdc']]/td[2]");
+        browser.exact(state, "stopped");
+        page("pipelines");
+        assertThat(api.post(path + "/start", "").status(), is(200));
+        browser.exact(state, "running");
+        assertThat(api.post(path + "/stop", "").status(), is(200));
+        browser.exact(state, "stopped");
+
         browser.click("Sources");
         browser.text(By.cssSelector("table"), "shop");
         page("sources");
@@ -195,10 +216,7 @@ class ConsoleBrowserTest {
 
     @Test
     void aViewerIsOfferedNoWriteControlsAndNoEvents() {
-        String db = server.createDatabase();
-        server.execute(db, "CREATE TABLE items (id int PRIMARY KEY)");
-        ApiClient.Response s = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "viewed").build().toString());
-        String sourceId = s.json().getJsonObject("source").getString("id");
+        String sourceId = source("viewed", "CREATE TABLE items (id int PRIMARY KEY)");
         ApiClient.Response p = api.post("/api/v1/pipelines", """
                 {"name":"viewed-pipeline","source_id":"%s","tables":[{"table":"items"}]}""".formatted(sourceId));
         String pipelineId = p.json().getJsonObject("pipeline").getString("id");
@@ -248,12 +266,8 @@ class ConsoleBrowserTest {
         String hostile = "<img src=x onerror=alert(1)>";
         String table = "<svg onload=alert(2)>";
         String value = "<script>alert(3)</script><img src=x onerror=alert(4)>";
-        String db = server.createDatabase();
-        server.execute(db, "CREATE TABLE \"" + table + "\" (id int PRIMARY KEY, note text); INSERT INTO \"" + table + "\" VALUES (1, '"
+        String id = source(hostile, "CREATE TABLE \"" + table + "\" (id int PRIMARY KEY, note text); INSERT INTO \"" + table + "\" VALUES (1, '"
                 + value + "')");
-        ApiClient.Response r = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", hostile).build().toString());
-        assertThat(r.toString(), r.status(), is(201));
-        String id = r.json().getJsonObject("source").getString("id");
         String pipeline = "/api/v1/pipelines/" + api.post("/api/v1/pipelines", """
                 {"name":"%s","source_id":"%s","tables":[{"table":"%s"}]}""".formatted(hostile, id, table))
                 .json().getJsonObject("pipeline").getString("id");
@@ -287,9 +301,7 @@ class ConsoleBrowserTest {
 
     @Test
     void editingTheEndpointAsksForThePasswordAgain() {
-        String db = server.createDatabase();
-        ApiClient.Response r = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "to-edit").build().toString());
-        String id = r.json().getJsonObject("source").getString("id");
+        String id = source("to-edit", "");
         signIn(TestApp.ADMIN_KEY);
         browser.go("#/sources/" + id + "/edit");
         WebElement password = browser.visible(By.name("password"));
@@ -313,9 +325,7 @@ class ConsoleBrowserTest {
 
     @Test
     void deletingAsksFirstAndWorksByKeyboard() {
-        String db = server.createDatabase();
-        ApiClient.Response r = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "to-delete").build().toString());
-        String id = r.json().getJsonObject("source").getString("id");
+        String id = source("to-delete", "");
         signIn(TestApp.ADMIN_KEY);
         browser.go("#/sources/" + id);
         browser.text(By.cssSelector("#page h1"), "to-delete");
@@ -387,10 +397,7 @@ class ConsoleBrowserTest {
 
     @Test
     void everyPageFitsA360PixelScreen() {
-        String db = server.createDatabase();
-        server.execute(db, "CREATE TABLE narrow_items (id int PRIMARY KEY, label text)");
-        ApiClient.Response s = api.post("/api/v1/sources", SourceJson.on(server, db, "postgres", "").add("name", "narrow").build().toString());
-        String sourceId = s.json().getJsonObject("source").getString("id");
+        String sourceId = source("narrow", "CREATE TABLE narrow_items (id int PRIMARY KEY, label text)");
         browser.resize(360, 740);
         signIn(TestApp.ADMIN_KEY);
         for (String hash : List.of("#/sources", "#/sources/" + sourceId, "#/sources/" + sourceId + "/tables", "#/onboard", "#/pipelines",

@@ -25,6 +25,7 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
+import io.philotes.core.ApiException;
 import io.philotes.core.JsonText;
 import io.philotes.core.PipelineStatus;
 import io.philotes.db.Database;
@@ -523,6 +524,41 @@ public final class EventStore {
      * @param complete whether every seq of the range was looked at (else the page ended at its last event)
      */
     public record Matching(List<StoredEvent> events, boolean complete) {
+    }
+
+    /**
+     * Answers 404 unless the pipeline exists: what hangs off a pipeline (its consumers, its sinks) is asked for by its id.
+     *
+     * @param pipelineId the pipeline
+     * @throws ApiException not-found naming the pipeline
+     */
+    public void requirePipeline(UUID pipelineId) {
+        if (db.execute().createNamedGet("pipeline-exists").addParam("pipeline_id", pipelineId).execute().isEmpty()) {
+            throw pipelineNotFound(pipelineId);
+        }
+    }
+
+    /**
+     * The 404 of a pipeline's part that is not there; the pipeline's own when the pipeline itself is gone.
+     *
+     * @param pipelineId the pipeline
+     * @param part       what is missing, e.g. {@code consumer named billing}
+     * @return the problem
+     * @throws ApiException not-found naming the pipeline, when it does not exist
+     */
+    public ApiException notFound(UUID pipelineId, String part) {
+        requirePipeline(pipelineId);
+        return ApiException.notFound("Pipeline " + pipelineId + " has no " + part);
+    }
+
+    /**
+     * The 404 of a pipeline that does not exist.
+     *
+     * @param pipelineId the pipeline
+     * @return the problem
+     */
+    public static ApiException pipelineNotFound(UUID pipelineId) {
+        return ApiException.notFound("Pipeline " + pipelineId + " not found");
     }
 
     /**

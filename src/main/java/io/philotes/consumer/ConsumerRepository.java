@@ -27,10 +27,6 @@ public final class ConsumerRepository {
         return Transactions.inTransaction(db, work::apply);
     }
 
-    boolean pipelineExists(UUID pipelineId) {
-        return db.execute().createNamedGet("pipeline-exists").addParam("pipeline_id", pipelineId).execute().isPresent();
-    }
-
     long count(UUID pipelineId) {
         return db.execute().createNamedGet("consumer-count").addParam("pipeline_id", pipelineId).execute()
                 .map(r -> r.column("total").get(Long.class)).orElse(0L);

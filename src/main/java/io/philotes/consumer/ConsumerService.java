@@ -74,7 +74,7 @@ public final class ConsumerService {
     }
 
     View create(UUID pipelineId, ConsumerDraft d) {
-        requirePipeline(pipelineId);
+        events.requirePipeline(pipelineId);
         if (repository.count(pipelineId) >= MAX_CONSUMERS) {
             throw ApiException.conflict("Pipeline " + pipelineId + " has " + MAX_CONSUMERS + " consumers, the most it may have; delete one first");
         }
@@ -101,7 +101,7 @@ public final class ConsumerService {
                 throw ApiException.conflict("Pipeline " + pipelineId + " already has a consumer named " + d.name());
             }
             if (DatabaseErrors.hasSqlState(e, DatabaseErrors.FOREIGN_KEY_VIOLATION)) {
-                throw pipelineNotFound(pipelineId);
+                throw EventStore.pipelineNotFound(pipelineId);
             }
             throw e;
         }
@@ -109,19 +109,19 @@ public final class ConsumerService {
     }
 
     List<View> list(UUID pipelineId) {
-        requirePipeline(pipelineId);
+        events.requirePipeline(pipelineId);
         EventStore.Bounds bounds = events.bounds(pipelineId);
         return repository.list(pipelineId).stream().map(c -> new View(c, bounds)).toList();
     }
 
     View get(UUID pipelineId, String name) {
-        Consumer c = repository.find(pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+        Consumer c = repository.find(pipelineId, name).orElseThrow(() -> missing(pipelineId, name));
         return new View(c, events.bounds(pipelineId));
     }
 
     void delete(UUID pipelineId, String name) {
         if (!repository.delete(pipelineId, name)) {
-            throw notFound(pipelineId, name);
+            throw missing(pipelineId, name);
         }
     }
 
@@ -245,24 +245,7 @@ public final class ConsumerService {
     }
 
     private ConsumerRepository.Locked locked(DbExecute tx, UUID pipelineId, String name) {
-        return repository.lock(tx, pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
-    }
-
-    private void requirePipeline(UUID pipelineId) {
-        if (!repository.pipelineExists(pipelineId)) {
-            throw pipelineNotFound(pipelineId);
-        }
-    }
-
-    private ApiException notFound(UUID pipelineId, String name) {
-        if (!repository.pipelineExists(pipelineId)) {
-            return pipelineNotFound(pipelineId);
-        }
-        return ApiException.notFound("Pipeline " + pipelineId + " has no consumer named " + name);
-    }
-
-    private static ApiException pipelineNotFound(UUID pipelineId) {
-        return ApiException.notFound("Pipeline " + pipelineId + " not found");
+        return repository.lock(tx, pipelineId, name).orElseThrow(() -> missing(pipelineId, name));
     }
 
     private static ApiException expired(UUID pipelineId, String name, long cursor, EventStore.Bounds bounds) {
@@ -270,5 +253,10 @@ public final class ConsumerService {
                 + cursor + ", but events " + (cursor + 1) + " to " + (bounds.firstSeq() - 1) + " were deleted by events.retention.max before"
                 + " it read them; the oldest available is seq " + bounds.firstSeq() + ". To read on, knowing that those events are gone,"
                 + " acknowledge {\"up_to_seq\": " + (bounds.firstSeq() - 1) + "}");
+    }
+
+    /* 404: the pipeline's own when it is gone, else this consumer's. */
+    private ApiException missing(UUID pipelineId, String name) {
+        return events.notFound(pipelineId, "consumer named " + name);
     }
 }

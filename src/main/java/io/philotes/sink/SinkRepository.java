@@ -30,10 +30,6 @@ public final class SinkRepository {
         return Transactions.inTransaction(db, work::apply);
     }
 
-    boolean pipelineExists(UUID pipelineId) {
-        return db.execute().createNamedGet("pipeline-exists").addParam("pipeline_id", pipelineId).execute().isPresent();
-    }
-
     long count(UUID pipelineId) {
         return db.execute().createNamedGet("sink-count").addParam("pipeline_id", pipelineId).execute()
                 .map(r -> r.column("total").get(Long.class)).orElse(0L);

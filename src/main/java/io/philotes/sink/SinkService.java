@@ -51,9 +51,7 @@ public final class SinkService {
     }
 
     View create(UUID pipelineId, SinkDraft d) {
-        if (!repository.pipelineExists(pipelineId)) {
-            throw pipelineNotFound(pipelineId);
-        }
+        events.requirePipeline(pipelineId);
         if (repository.count(pipelineId) >= MAX_SINKS) {
             throw ApiException.conflict("Pipeline " + pipelineId + " has " + MAX_SINKS + " sinks, the most it may have; delete one first");
         }
@@ -78,7 +76,7 @@ public final class SinkService {
                 throw ApiException.conflict("Pipeline " + pipelineId + " already has a sink named " + d.name());
             }
             if (DatabaseErrors.hasSqlState(e, DatabaseErrors.FOREIGN_KEY_VIOLATION)) {
-                throw pipelineNotFound(pipelineId);
+                throw EventStore.pipelineNotFound(pipelineId);
             }
             throw e;
         }
@@ -87,27 +85,25 @@ public final class SinkService {
     }
 
     List<View> list(UUID pipelineId) {
-        if (!repository.pipelineExists(pipelineId)) {
-            throw pipelineNotFound(pipelineId);
-        }
+        events.requirePipeline(pipelineId);
         EventStore.Bounds bounds = events.bounds(pipelineId);
         return repository.list(pipelineId).stream().map(s -> new View(s, bounds, null)).toList();
     }
 
     View get(UUID pipelineId, String name) {
-        Sink s = repository.find(pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+        Sink s = repository.find(pipelineId, name).orElseThrow(() -> missing(pipelineId, name));
         return new View(s, events.bounds(pipelineId), null);
     }
 
     void delete(UUID pipelineId, String name) {
         if (!repository.delete(pipelineId, name)) {
-            throw notFound(pipelineId, name);
+            throw missing(pipelineId, name);
         }
     }
 
     View pause(UUID pipelineId, String name) {
         repository.transaction(tx -> {
-            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> missing(pipelineId, name));
             if (s.state().equals("failed")) {
                 throw ApiException.conflict("Sink " + name + " has failed; resume it instead (see its last_error)");
             }
@@ -124,7 +120,7 @@ public final class SinkService {
     View resume(UUID pipelineId, String name, boolean skipExpired) {
         EventStore.Bounds bounds = events.bounds(pipelineId);
         repository.transaction(tx -> {
-            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> missing(pipelineId, name));
             long cursor = s.cursor();
             if (bounds.expiredAfter(cursor)) {
                 if (!skipExpired) {
@@ -144,7 +140,7 @@ public final class SinkService {
     View rotateSecret(UUID pipelineId, String name, Duration overlap) {
         String secret = Signing.newSecret();
         repository.transaction(tx -> {
-            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> notFound(pipelineId, name));
+            SinkRepository.Locked s = repository.lock(tx, pipelineId, name).orElseThrow(() -> missing(pipelineId, name));
             String url = repository.find(pipelineId, name).orElseThrow().url();
             repository.rotate(tx, s.id(), secrets.seal(secret, Signing.binding("secret", s.id(), url)), Instant.now().plus(overlap));
             return null;
@@ -197,14 +193,8 @@ public final class SinkService {
     public record Reencrypted(int moved, List<UUID> unreadable) {
     }
 
-    private ApiException notFound(UUID pipelineId, String name) {
-        if (!repository.pipelineExists(pipelineId)) {
-            return pipelineNotFound(pipelineId);
-        }
-        return ApiException.notFound("Pipeline " + pipelineId + " has no sink named " + name);
-    }
-
-    private static ApiException pipelineNotFound(UUID pipelineId) {
-        return ApiException.notFound("Pipeline " + pipelineId + " not found");
+    /* 404: the pipeline's own when it is gone, else this sink's. */
+    private ApiException missing(UUID pipelineId, String name) {
+        return events.notFound(pipelineId, "sink named " + name);
     }
 }

@@ -72,12 +72,13 @@ class WorkloadReplayTest {
                             + "{\"table\":\"gamma\",\"config\":{\"allow_full_copy\":true}}]";
             String captured = pipeline(api, "workload", source, tables);
 
-            // Stopped while it copies delta (alpha and beta are stored); rows it copied are then deleted. The start waits up
-            // to 3 s for running, longer than this copy takes: it is asked for on the side.
+            // Stopped while it copies delta (alpha and beta are stored, and at least one chunk of delta: so that delta's events
+            // come from two copies, whenever the copy asked for again below starts); rows it copied are then deleted. The
+            // start waits up to 3 s for running, longer than this copy takes: it is asked for on the side.
             AtomicInteger started = new AtomicInteger();
             Thread starting = Thread.ofVirtual().start(() -> started.set(api.post(captured + "/start", "").status()));
             long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-            while (api.get(captured + "/status").json().getJsonNumber("last_seq").longValue() < 80) {
+            while (deltaCopy(api, captured).getJsonNumber("rows_copied").longValue() == 0) {
                 assertThat(System.currentTimeMillis() < deadline, is(true));
                 Thread.sleep(10);
             }
@@ -137,8 +138,7 @@ class WorkloadReplayTest {
             }
             Map<String, Long> copied = new TreeMap<>();
             events.stream().filter(e -> "snapshot".equals(e.getString("op"))).forEach(e -> copied.merge(e.getString("table"), 1L, Long::sum));
-            JsonObject deltaCopy = other.get(captured + "/status").json().getJsonArray("tables").stream().map(JsonValue::asJsonObject)
-                    .filter(t -> t.getString("table").equals("delta")).findFirst().orElseThrow().getJsonObject("snapshot");
+            JsonObject deltaCopy = deltaCopy(other, captured);
             assertThat("the copy asked for again is the one done: " + deltaCopy,
                        Instant.parse(deltaCopy.getString("started_at")).isBefore(resnapshotAsked), is(false));
             long deltaRows = truth.get("delta").values().stream().mapToLong(Integer::longValue).sum();
@@ -154,6 +154,11 @@ class WorkloadReplayTest {
             first.close();
             server.dropPipelineSlots();
         }
+    }
+
+    private static JsonObject deltaCopy(ApiClient api, String pipeline) {
+        return api.get(pipeline + "/status").json().getJsonArray("tables").stream().map(JsonValue::asJsonObject)
+                .filter(t -> t.getString("table").equals("delta")).findFirst().orElseThrow().getJsonObject("snapshot");
     }
 
     private static int count(SourceServers.Server server, String db, String table) throws SQLException {

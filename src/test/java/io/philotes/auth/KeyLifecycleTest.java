@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
@@ -64,14 +63,9 @@ class KeyLifecycleTest {
                     // The second instance has the key in its cache when it is revoked on the first.
                     assertThat(elsewhere.get("/api/v1/sources").status(), is(200));
                     assertThat(first.client().delete("/api/v1/keys/" + id).status(), is(204));
-                    long revoked = System.nanoTime();
-                    int status;
-                    do {
-                        status = elsewhere.get("/api/v1/sources").status();
-                    } while (status == 200 && System.nanoTime() - revoked < 3_000_000_000L);
-                    long millis = (System.nanoTime() - revoked) / 1_000_000;
-                    assertThat(status, is(401));
-                    assertThat("revocation seen after " + millis + " ms", millis, lessThan(1000L));
+                    // What the second instance read of the key is at most 500 ms old: past that, the next request is refused.
+                    Thread.sleep(600);
+                    assertThat(elsewhere.get("/api/v1/sources").status(), is(401));
                 }
             }
         }

@@ -39,7 +39,7 @@ import static org.hamcrest.Matchers.not;
 /** Start, stream, stop and resume through the HTTP API, against a real source PostgreSQL (loopback). */
 @PhilotesTest
 class CdcApiTest {
-    private static final long WAIT_MILLIS = 20_000;
+    private static final long WAIT_MILLIS = 60_000;
     /* An accounts row as the contract types it: arrays keep their text form. */
     private static final String ACCOUNT = "json_build_object('id', id, 'owner', owner, 'balance', balance, 'active', active, 'tags', tags::text)";
     private static SourceServers.Server server;

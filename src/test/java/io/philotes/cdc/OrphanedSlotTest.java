@@ -47,6 +47,7 @@ class OrphanedSlotTest {
             assertThat(api.post(path + "/start", "").status(), is(200));
             PipelineEvents.awaitStatus(api, path, "running", WAIT_MILLIS);
             assertThat(api.post(path + "/stop", "").status(), is(200));
+            assertThat(slotExists(port, slot), is(true));
             TestPostgres.close(source);
 
             ApiClient.Response deleted = api.delete(path);
@@ -61,8 +62,7 @@ class OrphanedSlotTest {
             assertThat(sourceDelete.status(), is(409));
             assertThat(sourceDelete.json().getString("detail"), containsString("its slot " + slot + " on this source is still to be dropped"));
 
-            source = TestPostgres.startEmbedded(dir, port);
-            assertThat(slotExists(port, slot), is(true));
+            source = TestPostgres.startEmbedded(dir, port); // with the slot, which the next look drops
             awaitSlots(api, "healthy");
             assertThat(slotExists(port, slot), is(false));
             assertThat(api.delete(sourcePath).status(), is(204));

@@ -82,7 +82,7 @@ class WorkloadReplayTest {
                 assertThat(System.currentTimeMillis() < deadline, is(true));
                 Thread.sleep(10);
             }
-            assertThat(api.post(captured + "/stop", "").json().getJsonObject("pipeline").getString("status"), is("stopped"));
+            PipelineEvents.stop(api, captured, WAIT_MILLIS);
             starting.join();
             assertThat(started.get(), is(200));
             long cut = api.get(captured + "/status").json().getJsonNumber("last_seq").longValue();
@@ -114,8 +114,9 @@ class WorkloadReplayTest {
             workload(server, db, random, 100, true);
 
             ApiClient other = second.client();
-            PipelineEvents.awaitStatus(other, captured, "running", WAIT_MILLIS);
-            assertThat(other.get(captured + "/status").json().getJsonNumber("owner_epoch").longValue() >= 3, is(true));
+            PipelineEvents.awaitStatus(other, captured,
+                                       s -> s.getString("status").equals("running") && s.getJsonNumber("owner_epoch").longValue() >= 3,
+                                       "running, taken over by the second instance (epoch 3 or more)", WAIT_MILLIS);
             PipelineEvents.awaitCopied(other, captured, WAIT_MILLIS);
             String copy = pipeline(other, "truth", source, tables.replace("]", ",{\"table\":\"epsilon\"}]"));
             assertThat(other.post(copy + "/start", "").status(), is(200));

@@ -339,7 +339,7 @@ class ConsoleBrowserTest {
         assertThat(browser.driver().switchTo().activeElement().getText(), is("Cancel"));
         page("delete-confirmation");
         browser.driver().switchTo().activeElement().sendKeys(Keys.ESCAPE);
-        assertThat(browser.has(By.cssSelector("dialog[open]")), is(false));
+        browser.gone(By.cssSelector("dialog[open]"));
         assertThat(api.get("/api/v1/sources/" + id).status(), is(200));
 
         browser.control("Delete").sendKeys(Keys.ENTER);

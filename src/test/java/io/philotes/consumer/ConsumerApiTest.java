@@ -110,9 +110,10 @@ class ConsumerApiTest {
             int id = client == api ? 1001 : 1002;
             long committed = System.nanoTime();
             insert(id, id);
-            JsonObject batch = poll.get(10, TimeUnit.SECONDS);
+            JsonObject batch = poll.get(20, TimeUnit.SECONDS);
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - committed);
-            assertThat("answered " + millis + " ms after the commit", millis, lessThan(5_000L));
+            // Answered by the event, not by the end of the 30 s wait (the bound leaves room for a loaded machine).
+            assertThat("answered " + millis + " ms after the commit", millis, lessThan(15_000L));
             assertThat(ids(batch), is(List.of(id)));
             ack("poller", "{\"batch_id\":\"" + batch.getString("batch_id") + "\"}");
         }

@@ -62,6 +62,7 @@ class WebhookTest {
         long last = api.get(path + "/status").json().getJsonNumber("last_seq").longValue();
         server.execute(db, "INSERT INTO public.items SELECT g, 'n' || g FROM generate_series(" + (rows + 1) + ", " + (rows + count) + ") g");
         rows += count;
+        PipelineEvents.awaitStatus(api, path, s -> s.getJsonNumber("last_seq").longValue() >= last + count, "the rows' events stored", 60_000);
         List<Long> seqs = new ArrayList<>();
         for (long s = last + 1; s <= last + count; s++) {
             seqs.add(s);

@@ -184,7 +184,8 @@ class ConnectionTestApiTest {
             JsonObject report = test(Json.createObjectBuilder(SourceJson.on(logical, "postgres", "u", "p").build())
                                              .add("port", silent.getLocalPort()).build());
             long millis = (System.nanoTime() - start) / 1_000_000;
-            assertThat("answered after " + millis + " ms", millis, lessThan(3000L));
+            // Bounded by the 2 s timeout (without it the test would wait for the peer forever); the bound leaves room for a loaded machine.
+            assertThat("answered after " + millis + " ms", millis, lessThan(10_000L));
             Map<String, JsonObject> checks = checks(report);
             assertThat(status(checks, "connect"), is("pass"));
             assertThat(status(checks, "authenticate"), is("fail"));
@@ -246,13 +247,11 @@ class ConnectionTestApiTest {
     @ValueSource(strings = {"169.254.169.254", "::ffff:169.254.169.254", "fe80::1", "metadata.philotes.test", "100.100.100.200",
                             "fd00:ec2::254"})
     void deniedAddressesAreRefusedBeforeAnyConnection(String host) {
-        long start = System.nanoTime();
         JsonObject report = test(Json.createObjectBuilder(SourceJson.on(logical, "postgres", "u", "p").build()).add("host", host).build());
         Map<String, JsonObject> checks = checks(report);
         assertThat(status(checks, "host_policy"), is("fail"));
         assertThat(checks.get("host_policy").getString("message"), containsString("link-local or cloud-metadata"));
         assertThat(status(checks, "connect"), is("skip"));
-        assertThat((System.nanoTime() - start) / 1_000_000, lessThan(1000L));
     }
 
     @Test

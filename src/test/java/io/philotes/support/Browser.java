@@ -199,6 +199,15 @@ public final class Browser implements AutoCloseable {
     }
 
     /**
+     * Waits until no element matches.
+     *
+     * @param by how to find them
+     */
+    public void gone(By by) {
+        waiting().until(d -> d.findElements(by).isEmpty());
+    }
+
+    /**
      * Whether some element matches.
      *
      * @param by how to find it

@@ -2,6 +2,7 @@ package io.philotes.support;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -51,16 +52,49 @@ public final class PipelineEvents {
      * @throws AssertionError when it does not come
      */
     public static JsonObject awaitStatus(ApiClient api, String path, String status, long timeoutMs) {
+        return awaitStatus(api, path, s -> s.getString("status").equals(status), "status " + status, timeoutMs);
+    }
+
+    /**
+     * Waits until the pipeline's status report says what is asked.
+     *
+     * @param api       the client
+     * @param path      the pipeline's path
+     * @param condition what the report must say
+     * @param what      the condition in words, for the failure
+     * @param timeoutMs how long to wait
+     * @return the status report then
+     * @throws AssertionError when it does not come
+     */
+    public static JsonObject awaitStatus(ApiClient api, String path, Predicate<JsonObject> condition, String what, long timeoutMs) {
         long deadline = System.currentTimeMillis() + timeoutMs;
         JsonObject s;
         do {
             s = api.get(path + "/status").json();
-            if (s.getString("status").equals(status)) {
+            if (condition.test(s)) {
                 return s;
             }
             pause();
         } while (System.currentTimeMillis() < deadline);
-        throw new AssertionError("status stayed " + s + ", expected " + status);
+        throw new AssertionError("expected " + what + ", status stayed " + s);
+    }
+
+    /**
+     * Stops the pipeline and waits until the stop is recorded: a stop answers {@code stopping} when its runner
+     * takes longer than the request waits (5 s) to store what it holds, as it may on a loaded machine.
+     *
+     * @param api       the client
+     * @param path      the pipeline's path
+     * @param timeoutMs how long to wait
+     * @return the status report then
+     * @throws AssertionError when the stop is refused or does not end
+     */
+    public static JsonObject stop(ApiClient api, String path, long timeoutMs) {
+        ApiClient.Response r = api.post(path + "/stop", "");
+        if (r.status() != 200 || !List.of("stopping", "stopped").contains(r.json().getJsonObject("pipeline").getString("status"))) {
+            throw new AssertionError("stop: " + r);
+        }
+        return awaitStatus(api, path, "stopped", timeoutMs);
     }
 
     /**

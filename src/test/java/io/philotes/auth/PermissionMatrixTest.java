@@ -1,6 +1,5 @@
 package io.philotes.auth;
 
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +15,6 @@ import io.philotes.support.PhilotesTest;
 import io.philotes.support.SourceJson;
 import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -68,10 +66,10 @@ class PermissionMatrixTest {
     }
 
     @BeforeAll
-    static void start(TestApp started) {
+    static void start(TestApp started, SourceServers.Server source) {
         app = started;
+        server = source;
         admin = started.client();
-        server = SourceServers.logical();
         db = server.createDatabase();
         server.execute(db, "CREATE TABLE public.items (id int PRIMARY KEY, note text); CREATE TABLE public.more (id int PRIMARY KEY)");
         sourceId = source();
@@ -88,13 +86,6 @@ class PermissionMatrixTest {
         }
         CLIENTS.put("consumer", keyed("consumer", ",\"pipeline_ids\":[\"" + pipelineId + "\"]"));
         CLIENTS.put("consumer-elsewhere", keyed("consumer", ",\"pipeline_ids\":[\"" + otherPipelineId + "\"]"));
-    }
-
-    @AfterAll
-    static void dropSlots() throws SQLException {
-        if (server != null) {
-            server.dropPipelineSlots();
-        }
     }
 
     @Test

@@ -46,7 +46,7 @@ class OrphanedSlotTest {
             String slot = PipelineEvents.slotName(path);
             assertThat(api.post(path + "/start", "").status(), is(200));
             PipelineEvents.awaitStatus(api, path, "running", WAIT_MILLIS);
-            assertThat(api.post(path + "/stop", "").status(), is(200));
+            PipelineEvents.stop(api, path, WAIT_MILLIS);
             assertThat(slotExists(port, slot), is(true));
             TestPostgres.close(source);
 

@@ -2,14 +2,12 @@ package io.philotes.cdc;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.sql.Statement;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.PhilotesTest;
 import io.philotes.support.PipelineEvents;
 import io.philotes.support.SourceServers;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -22,18 +20,8 @@ import static org.hamcrest.Matchers.is;
  */
 @PhilotesTest(config = {"sources.test.timeout=1s", "pipelines.source.timeout=30s"})
 class SourceSessionTimeoutTest {
-    private static SourceServers.Server server;
-
-    @AfterAll
-    static void dropSlots() throws SQLException {
-        if (server != null) {
-            server.dropPipelineSlots();
-        }
-    }
-
     @Test
-    void aSlowSourceIsWaitedForWithoutAFailure(ApiClient api) throws Exception {
-        server = SourceServers.logical();
+    void aSlowSourceIsWaitedForWithoutAFailure(ApiClient api, SourceServers.Server server) throws Exception {
         String db = server.createDatabase();
         server.execute(db, "CREATE TABLE public.t (id int PRIMARY KEY)");
         String path = PipelineEvents.streamingPipeline(api, server, db, "slow-source", "t");

@@ -4,7 +4,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,10 +41,10 @@ class EventStreamTest {
     private static String path;
 
     @BeforeAll
-    static void start(TestApp started) {
+    static void start(TestApp started, SourceServers.Server source) {
         app = started;
+        server = source;
         api = started.client();
-        server = SourceServers.logical();
         db = server.createDatabase();
         server.execute(db, "CREATE TABLE public.items (id int PRIMARY KEY, note text)");
         path = PipelineEvents.streamingPipeline(api, server, db, "streamed", "items");
@@ -54,9 +53,8 @@ class EventStreamTest {
     }
 
     @AfterAll
-    static void stop() throws SQLException {
+    static void stop() {
         LOGS.close();
-        server.dropPipelineSlots();
     }
 
     private static EventStreamClient open(String query, String... headers) {
@@ -80,7 +78,6 @@ class EventStreamTest {
         return seqs;
     }
 
-    /* Streams whose request ended, as the access log shows them. */
     private static long lastSeq() {
         return api.get(path + "/status").json().getJsonNumber("last_seq").longValue();
     }

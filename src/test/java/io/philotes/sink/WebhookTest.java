@@ -2,7 +2,6 @@ package io.philotes.sink;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,7 +17,6 @@ import io.philotes.support.SourceServers;
 import io.philotes.support.TestApp;
 import io.philotes.support.WebhookReceiver;
 import jakarta.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,20 +39,15 @@ class WebhookTest {
     private static int rows;
 
     @BeforeAll
-    static void start(TestApp started) {
+    static void start(TestApp started, SourceServers.Server source) {
         app = started;
+        server = source;
         api = started.client();
-        server = SourceServers.logical();
         db = server.createDatabase();
         server.execute(db, "CREATE TABLE public.items (id int PRIMARY KEY, note text)");
         path = PipelineEvents.streamingPipeline(api, server, db, "hooked", "items");
         assertThat(api.post(path + "/start", "").status(), is(200));
         PipelineEvents.awaitStatus(api, path, "running", WAIT_MILLIS);
-    }
-
-    @AfterAll
-    static void stop() throws SQLException {
-        server.dropPipelineSlots();
     }
 
     /* Inserts rows on the source; returns the seqs their events get. */

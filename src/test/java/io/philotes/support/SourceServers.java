@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,8 +46,8 @@ public final class SourceServers {
                     .setDataDirectory(TestPostgres.tempDir("philotes-source-" + walLevel))
                     .setCleanDataDirectory(true)
                     .setServerConfig("wal_level", walLevel)
-                    .setServerConfig("max_replication_slots", "10")
-                    .setServerConfig("max_wal_senders", "10")
+                    .setServerConfig("max_replication_slots", "20")
+                    .setServerConfig("max_wal_senders", "20")
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("password_encryption", "scram-sha-256")
                     .setDataDirectoryCustomizer(dir -> requirePasswords(dir.toPath()))
@@ -126,8 +127,32 @@ public final class SourceServers {
          * it, so none stays behind.
          */
         public void dropPipelineSlots() {
-            execute("postgres", "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND active;"
-                    + " SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'philotes%' AND NOT active");
+            // A terminated reader lets go of its slot a moment after pg_terminate_backend returns: ask again until none is left.
+            long deadline = System.currentTimeMillis() + 30_000;
+            String left;
+            do {
+                try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+                    String ours = " FROM pg_replication_slots WHERE slot_name LIKE 'philotes%'";
+                    st.execute("SELECT pg_terminate_backend(active_pid)" + ours + " AND active");
+                    st.execute("SELECT pg_drop_replication_slot(slot_name)" + ours + " AND NOT active");
+                    try (ResultSet rs = st.executeQuery("SELECT string_agg(slot_name, ', ')" + ours)) {
+                        rs.next();
+                        left = rs.getString(1);
+                    }
+                } catch (SQLException e) {
+                    left = e.getMessage(); // a slot taken again between the look and the drop: the next round has it
+                }
+                if (left == null) {
+                    return;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            } while (System.currentTimeMillis() < deadline);
+            throw new IllegalStateException("replication slots left on the source server: " + left);
         }
 
         public Connection connect(String database) throws SQLException {

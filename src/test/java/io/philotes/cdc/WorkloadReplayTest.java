@@ -77,11 +77,8 @@ class WorkloadReplayTest {
             // start waits up to 3 s for running, longer than this copy takes: it is asked for on the side.
             AtomicInteger started = new AtomicInteger();
             Thread starting = Thread.ofVirtual().start(() -> started.set(api.post(captured + "/start", "").status()));
-            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-            while (deltaCopy(api, captured).getJsonNumber("rows_copied").longValue() == 0) {
-                assertThat(System.currentTimeMillis() < deadline, is(true));
-                Thread.sleep(10);
-            }
+            PipelineEvents.awaitStatus(api, captured, s -> deltaCopy(s).getJsonNumber("rows_copied").longValue() > 0, "a chunk of delta stored",
+                                       WAIT_MILLIS);
             PipelineEvents.stop(api, captured, WAIT_MILLIS);
             starting.join();
             assertThat(started.get(), is(200));
@@ -125,7 +122,7 @@ class WorkloadReplayTest {
             Map<String, Map<String, Integer>> truth = replay(PipelineEvents.all(other, copy));
             Map<String, Map<String, Integer>> replayed;
             List<JsonObject> events;
-            deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
             do {
                 Thread.sleep(200);
                 events = PipelineEvents.all(other, captured);
@@ -139,7 +136,7 @@ class WorkloadReplayTest {
             }
             Map<String, Long> copied = new TreeMap<>();
             events.stream().filter(e -> "snapshot".equals(e.getString("op"))).forEach(e -> copied.merge(e.getString("table"), 1L, Long::sum));
-            JsonObject deltaCopy = deltaCopy(other, captured);
+            JsonObject deltaCopy = deltaCopy(other.get(captured + "/status").json());
             assertThat("the copy asked for again is the one done: " + deltaCopy,
                        Instant.parse(deltaCopy.getString("started_at")).isBefore(resnapshotAsked), is(false));
             long deltaRows = truth.get("delta").values().stream().mapToLong(Integer::longValue).sum();
@@ -157,8 +154,9 @@ class WorkloadReplayTest {
         }
     }
 
-    private static JsonObject deltaCopy(ApiClient api, String pipeline) {
-        return api.get(pipeline + "/status").json().getJsonArray("tables").stream().map(JsonValue::asJsonObject)
+    /* Delta's copy, as a pipeline's status report shows it. */
+    private static JsonObject deltaCopy(JsonObject status) {
+        return status.getJsonArray("tables").stream().map(JsonValue::asJsonObject)
                 .filter(t -> t.getString("table").equals("delta")).findFirst().orElseThrow().getJsonObject("snapshot");
     }
 

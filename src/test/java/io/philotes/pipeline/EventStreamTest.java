@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import io.philotes.support.ApiClient;
 import io.philotes.support.EventStreamClient;
@@ -189,12 +190,11 @@ class EventStreamTest {
             assertThat(LOGS.text(), containsString("An event stream's client accepted no data for 2s: disconnected (http.stream.stall)"));
             // The server closed its end (the client, reading now, would get what the kernel's buffers still hold, then the end):
             // the request is over, and logged.
-            String ended = "GET " + path + "/events/stream 200 ";
-            while (LOGS.lines().stream().noneMatch(l -> l.contains(ended) && l.contains("request_id=stalled-client"))
-                   && System.currentTimeMillis() < deadline) {
+            Predicate<String> ended = l -> l.contains("GET " + path + "/events/stream 200 ") && l.contains("request_id=stalled-client");
+            while (LOGS.lines().stream().noneMatch(ended) && System.currentTimeMillis() < deadline) {
                 Thread.sleep(100);
             }
-            assertThat(LOGS.lines().stream().filter(l -> l.contains(ended) && l.contains("request_id=stalled-client")).count(), is(1L));
+            assertThat(LOGS.lines().stream().filter(ended).count(), is(1L));
         }
         // Another client reads every one of those events.
         try (EventStreamClient stream = open("?after=" + before)) {
